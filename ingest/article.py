@@ -1,0 +1,65 @@
+"""The one record type that flows between stages: extraction -> cleaning -> dedup -> store.
+
+Every stage takes or returns an :class:`Article`; nothing downstream of extraction looks at
+HTML again. Fields mirror the ``articles`` table columns one to one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+#: What a fetched page turned out to be. Only ``article`` pages are stored as articles;
+#: the others are recorded in the fetch log with this value as the reason.
+PageKind = Literal["article", "not_article", "paywall", "empty"]
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(slots=True)
+class Article:
+    """One clean article record, as extracted from one page."""
+
+    url: str  # canonical URL: the primary key in storage
+    title: str | None = None
+    text: str = ""  # main text, paragraphs separated by a blank line
+    authors: list[str] = field(default_factory=list)
+    published_at: str | None = None  # ISO 8601 with timezone
+    modified_at: str | None = None  # ISO 8601 with timezone
+    language: str | None = None  # ISO 639-1 code
+    description: str | None = None
+    section: str | None = None
+    tags: list[str] = field(default_factory=list)
+    image: str | None = None  # top image URL (absolute)
+    site_name: str | None = None
+    fetched_url: str | None = None  # the URL the page was fetched from (may differ from url)
+    kind: PageKind = "article"
+    kind_reason: str | None = None  # why a page is not an article (e.g. "listing page")
+    source: str | None = None  # the sources-file entry that found it; set by the crawl
+
+    @property
+    def word_count(self) -> int:
+        """Number of words of the main text (Unicode word characters; CJK runs count once)."""
+        return len(_WORD.findall(self.text))
+
+    @property
+    def content_hash(self) -> str:
+        """Hash of the normalised text, used to spot the same article under two URLs."""
+        normalised = " ".join(self.text.split()).casefold()
+        return hashlib.sha256(normalised.encode("utf-8")).hexdigest()[:32]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict with the derived fields, ready for JSON or storage."""
+        data = dataclasses.asdict(self)
+        data["word_count"] = self.word_count
+        data["content_hash"] = self.content_hash
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Article:
+        """Inverse of :meth:`to_dict`; ignores derived and unknown keys."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
