@@ -1,0 +1,99 @@
+"""Turn fetched bytes into text, whatever the page claims its charset is.
+
+libxml2 guesses some pages wrong, so pages are decoded here once and handed to the parser as
+``str``. Declared charsets are tried first but checked: a page labelled UTF-8 that is really
+cp1252 or Shift_JIS is decoded with what it really is.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+_BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b", b"Rar!",
+                 b"\x00\x00\x00", b"ID3", b"OggS", b"RIFF", b"\x7fELF", b"MZ")
+
+
+class BinaryContent(ValueError):
+    """The body is not text (PDF, image, archive ...), whatever its Content-Type says."""
+
+
+def looks_binary(body: bytes) -> bool:
+    """True for bodies that are clearly not HTML: known magic numbers or NUL bytes early on."""
+    head = body[:1024]
+    if head.startswith(_BINARY_MAGIC):
+        return True
+    return b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+
+
+def charset_from_header(content_type: str | None) -> str | None:
+    """The charset parameter of a Content-Type header, if any."""
+    if not content_type:
+        return None
+    match = re.search(r"charset\s*=\s*[\"']?([\w.:-]+)", content_type, re.I)
+    return match.group(1) if match else None
+
+
+def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]:
+    """Decode ``body`` to ``(text, encoding)``; raise :class:`BinaryContent` for non-text bodies.
+
+    Order: byte-order mark, HTTP header, ``<meta charset>``, UTF-8, then a statistical guess.
+    Each declared charset must decode the bytes strictly, else the next candidate is tried.
+    """
+    for bom, name in _BOMS:
+        if body.startswith(bom):
+            return body[len(bom):].decode(name, errors="replace"), name
+    if looks_binary(body):
+        raise BinaryContent("body is binary data, not HTML")
+    for name in _candidates(body, content_type):
+        text = _try(body, name)
+        if text is not None:
+            return text, name
+    return _guess(body)
+
+
+def _candidates(body: bytes, content_type: str | None) -> list[str]:
+    declared = [charset_from_header(content_type)]
+    match = _META_CHARSET.search(body[:4096])
+    if match:
+        declared.append(match.group(1).decode("ascii", "ignore"))
+    names: list[str] = []
+    for name in [*declared, "utf-8"]:
+        normal = _normalise(name)
+        if normal and normal not in names:
+            names.append(normal)
+    return names
+
+
+def _normalise(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        codec = codecs.lookup(name.strip().lower()).name
+    except LookupError:
+        return None
+    # Browsers treat these labels as their supersets (WHATWG Encoding Standard).
+    return {"latin-1": "cp1252", "iso8859-1": "cp1252", "ascii": "cp1252", "shift_jis": "cp932",
+            "gb2312": "gb18030", "gbk": "gb18030", "euc_kr": "cp949"}.get(codec, codec)
+
+
+def _try(body: bytes, name: str) -> str | None:
+    try:
+        return body.decode(name)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _guess(body: bytes) -> tuple[str, str]:
+    """Last resort for bytes no declared charset decodes: charset-normalizer, else cp1252."""
+    try:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(body[:200_000]).best()
+        if best is not None and best.encoding:
+            return body.decode(best.encoding, errors="replace"), best.encoding
+    except ImportError:  # pragma: no cover - charset-normalizer comes with scrapy's deps
+        pass
+    return body.decode("cp1252", errors="replace"), "cp1252"

@@ -1,0 +1,207 @@
+"""Discovery: article URLs from RSS/Atom feeds, XML sitemaps (Google News ones too), robots.txt
+and ``<link rel="alternate">``.
+
+XML from the web is hostile input. Documents are parsed with entity resolution, DTD loading and
+network access off, and a document that declares entities (billion laughs, external entities) is
+refused outright. Large sitemaps are parsed incrementally so memory stays bounded.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin
+
+from lxml import etree
+
+MAX_DECOMPRESSED = 50 * 1024 * 1024  # sitemaps are capped at 50 MB uncompressed by the protocol
+MAX_ENTRIES = 1_000_000  # per document; more is a trap, not a sitemap
+
+#: Places where sites usually keep feeds and sitemaps, tried by ``crawl --site``.
+USUAL_LOCATIONS = ("/feed", "/rss", "/rss.xml", "/feed.xml", "/atom.xml", "/index.xml",
+                   "/sitemap.xml", "/sitemap_index.xml", "/news-sitemap.xml", "/sitemap-news.xml")
+
+_ENTITY_DECL = re.compile(rb"<!ENTITY", re.I)
+_FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json",
+               "application/rdf+xml", "application/xml", "text/xml")
+
+
+class UnsafeXML(ValueError):
+    """A feed or sitemap declares XML entities; it is refused, never expanded or fetched."""
+
+
+class BadXML(ValueError):
+    """A feed or sitemap that is not well-formed XML, or not a feed/sitemap at all."""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One URL found by discovery, with the change date its feed or sitemap gives, if any."""
+
+    url: str
+    lastmod: str | None = None  # ISO 8601, UTC
+    is_sitemap: bool = False  # a child sitemap of a sitemap index
+
+
+def ungzip(body: bytes, limit: int = MAX_DECOMPRESSED) -> bytes:
+    """Decompress a ``.xml.gz`` body, refusing to inflate beyond ``limit`` (gzip bombs)."""
+    if not body.startswith(b"\x1f\x8b"):
+        return body
+    with gzip.GzipFile(fileobj=io.BytesIO(body)) as stream:
+        data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise BadXML(f"compressed document inflates beyond {limit // 1024 // 1024} MB")
+    return data
+
+
+def _check_safe(body: bytes) -> None:
+    if _ENTITY_DECL.search(body[:65536]):
+        raise UnsafeXML("document declares XML entities (entity expansion attack?); refused")
+
+
+def _iter_elements(body: bytes, tags: set[str]) -> Iterator[etree._Element]:
+    """Yield elements whose local name is in ``tags``, freeing each one after use."""
+    _check_safe(body)
+    events = etree.iterparse(
+        io.BytesIO(body), events=("end",), resolve_entities=False, no_network=True,
+        load_dtd=False, huge_tree=False, recover=False,
+    )
+    try:
+        for _, element in events:
+            if etree.QName(element).localname in tags:
+                yield element
+                element.clear(keep_tail=False)
+                parent = element.getparent()
+                if parent is not None:
+                    while element.getprevious() is not None:
+                        del parent[0]
+    except etree.XMLSyntaxError as exc:
+        raise BadXML(f"not well-formed XML ({exc.msg})") from None
+
+
+def _child_text(element: etree._Element, *names: str) -> str | None:
+    for child in element:
+        if isinstance(child.tag, str) and etree.QName(child).localname in names:
+            text = (child.text or "").strip()
+            if text:
+                return text
+    return None
+
+
+def _news_date(url_el: etree._Element) -> str | None:
+    for child in url_el.iter():
+        if isinstance(child.tag, str) and etree.QName(child).localname == "publication_date":
+            return (child.text or "").strip() or None
+    return None
+
+
+def parse_sitemap(body: bytes, base_url: str) -> Iterator[Entry]:
+    """Entries of a sitemap or sitemap index (``is_sitemap`` marks child sitemaps).
+
+    ``lastmod`` is the later of ``<lastmod>`` and ``<news:publication_date>``.
+    """
+    body = ungzip(body)
+    count = 0
+    for element in _iter_elements(body, {"url", "sitemap"}):
+        loc = _child_text(element, "loc")
+        if not loc:
+            continue
+        count += 1
+        if count > MAX_ENTRIES:
+            raise BadXML(f"more than {MAX_ENTRIES:,} entries; treating as a trap")
+        dates = [d for d in (_child_text(element, "lastmod"), _news_date(element)) if d]
+        lastmod = max((iso for d in dates if (iso := parse_date(d))), default=None)
+        is_index = etree.QName(element).localname == "sitemap"
+        yield Entry(urljoin(base_url, loc), lastmod, is_index)
+
+
+def parse_feed(body: bytes, base_url: str) -> list[Entry]:
+    """Article links of an RSS 0.9x/1.0/2.0 or Atom feed, with their updated/published dates."""
+    body = ungzip(body)
+    entries: list[Entry] = []
+    for element in _iter_elements(body, {"item", "entry"}):
+        url = _feed_link(element)
+        if url:
+            date = _child_text(element, "updated", "modified", "pubDate", "published", "date")
+            entries.append(Entry(urljoin(base_url, url), parse_date(date) if date else None))
+        if len(entries) > MAX_ENTRIES:
+            raise BadXML("feed has too many entries; treating as a trap")
+    return entries
+
+
+def _feed_link(element: etree._Element) -> str | None:
+    guid_link = None
+    for child in element:
+        if not isinstance(child.tag, str):
+            continue
+        name = etree.QName(child).localname
+        if name == "link":
+            href = child.get("href")
+            if href and child.get("rel", "alternate") == "alternate":
+                return href.strip()
+            if child.text and child.text.strip():
+                return child.text.strip()
+        elif name == "guid" and child.get("isPermaLink", "true") == "true":
+            text = (child.text or "").strip()
+            if text.startswith(("http://", "https://")):
+                guid_link = text
+    return guid_link
+
+
+def looks_like_feed(body: bytes) -> bool:
+    """Cheap sniff of a body's root element: RSS, RDF or Atom."""
+    head = body[:2048].lstrip().lower()
+    return b"<rss" in head or b"<feed" in head or b"<rdf:rdf" in head
+
+
+def looks_like_sitemap(body: bytes) -> bool:
+    """Cheap sniff of a body's root element: ``<urlset>`` or ``<sitemapindex>``."""
+    head = ungzip(body[:1_000_000])[:2048].lower() if body.startswith(b"\x1f\x8b") else body[:2048].lower()
+    return b"<urlset" in head or b"<sitemapindex" in head
+
+
+def sitemaps_from_robots(text: str, base_url: str) -> list[str]:
+    """``Sitemap:`` lines of a robots.txt."""
+    found = []
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip().lower() == "sitemap" and value.strip():
+            found.append(urljoin(base_url, value.strip()))
+    return found
+
+
+_ALT_LINK = re.compile(r"<link\b[^>]*>", re.I)
+_ATTR = re.compile(r"""(\w+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
+
+
+def feeds_from_html(html: str, base_url: str) -> list[str]:
+    """Feeds announced by ``<link rel="alternate" type="application/rss+xml" href=...>``."""
+    found = []
+    for tag in _ALT_LINK.findall(html[:200_000]):
+        attrs = {m[0].lower(): m[1] or m[2] or m[3] for m in _ATTR.findall(tag)}
+        if "alternate" in attrs.get("rel", "").lower() and attrs.get("type", "").lower() in _FEED_TYPES:
+            if attrs.get("href"):
+                found.append(urljoin(base_url, attrs["href"]))
+    return found
+
+
+def parse_date(value: str | None) -> str | None:
+    """ISO 8601 in UTC from the date formats feeds and sitemaps use (W3C, RFC 822)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            parsed = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC).isoformat(timespec="seconds")

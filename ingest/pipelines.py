@@ -1,0 +1,109 @@
+"""Scrapy item pipelines: thin adapters from the crawl to :mod:`ingest.process` and storage.
+
+``ExtractPipeline`` sends each fetched page to a pool of worker processes (extraction is the
+heaviest per-page work and must not run on the reactor thread); ``StorePipeline`` hands results
+to the batch writer and records the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from typing import Any
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+
+from ingest.process import process_page
+from ingest.storage import Store
+from ingest.writer import BatchWriter
+
+log = logging.getLogger(__name__)
+
+
+def _warm_up() -> None:
+    """Import the extraction stack in a worker before the first page arrives."""
+    import ingest.extract  # noqa: F401
+
+
+class ExtractPipeline:
+    """Runs :func:`ingest.process.process_page` on every fetched page, off the reactor thread."""
+
+    def __init__(self, workers: int | None) -> None:
+        self.workers = workers
+        self.pool: Executor | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
+        value = crawler.settings.get("INGEST_EXTRACT_WORKERS")
+        return cls(None if value in (None, "") else int(value))
+
+    def open_spider(self, spider: Spider | None = None) -> None:
+        if self.workers == 0:
+            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-extract")
+            return
+        count = self.workers or os.cpu_count() or 1
+        context = multiprocessing.get_context("forkserver")
+        self.pool = ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=_warm_up)
+
+    def close_spider(self, spider: Spider | None = None) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    async def process_item(self, item: dict[str, Any], spider: Spider | None = None) -> dict[str, Any]:
+        if item.get("type") != "page":
+            return item
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.pool, process_page, item)
+
+
+class StorePipeline:
+    """Stores results through one batch writer and records the run in ``runs``."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.db_path = crawler.settings.get("INGEST_DB")
+        self.batch = crawler.settings.getint("INGEST_WRITE_BATCH", 200)
+        self.writer: BatchWriter | None = None
+        self.run_id: int | None = None
+        crawler.signals.connect(self._spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        return cls(crawler)
+
+    def open_spider(self, spider: Spider | None = None) -> None:
+        spider = spider or self.crawler.spider
+        store = Store(self.db_path)
+        try:
+            self.run_id = getattr(spider, "run_id", None) or store.start_run(
+                [s.name for s in getattr(spider, "sources", [])])
+        finally:
+            store.close()
+        spider.run_id = self.run_id
+        self.writer = BatchWriter(self.db_path, self.run_id, batch_size=self.batch)
+
+    def process_item(self, item: dict[str, Any], spider: Spider | None = None) -> dict[str, Any]:
+        assert self.writer is not None
+        result = {k: v for k, v in item.items() if k != "type"}
+        self.writer.put(result)
+        return {"url": result["url"], "outcome": result["outcome"]}
+
+    def close_spider(self, spider: Spider | None = None) -> None:
+        """Flush every queued result before the run is closed."""
+        if self.writer is not None:
+            self.writer.close()
+
+    def _spider_closed(self, spider: Spider, reason: str) -> None:
+        """Record how the run ended (sent after close_spider, so all results are stored)."""
+        if self.run_id is None:
+            return
+        status = {"finished": "finished", "shutdown": "interrupted"}.get(reason, reason)
+        store = Store(self.db_path)
+        try:
+            spider.run_row = store.finish_run(self.run_id, status)
+        finally:
+            store.close()

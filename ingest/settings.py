@@ -1,0 +1,62 @@
+"""Scrapy settings of news-ingest (``scrapy.cfg`` points here).
+
+Polite to other people's servers (robots.txt, AutoThrottle, per-domain limits, an identifying
+User-Agent) and at full speed on the user's own machine: loopback hosts get their own download
+slot with no delay (see :mod:`ingest.politeness`). No listener is opened by a crawl.
+"""
+
+import os
+
+BOT_NAME = "news-ingest"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+USER_AGENT = os.environ.get(
+    "INGEST_USER_AGENT", "news-ingest/0.1 (+https://github.com/news-ingest/news-ingest)"
+)
+ROBOTSTXT_OBEY = True
+
+# No telnet console and no remote-control HTTP listener (on by default in Scrapy 2.19).
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+
+# Politeness towards remote hosts; loopback hosts are exempt (ingest.politeness).
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+CONCURRENT_REQUESTS = 64
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.25
+LOOPBACK_CONCURRENCY = 32
+COOKIES_ENABLED = False
+
+# Retries with backoff; 429 honours Retry-After (ingest.politeness.BackoffRetryMiddleware).
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+
+# Bounded responses: pages bigger than this are not news articles, and bombs stop here.
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+REDIRECT_MAX_TIMES = 5
+DEPTH_LIMIT = 0  # link-following depth is limited per source by the spider
+
+DOWNLOADER_MIDDLEWARES = {
+    "ingest.politeness.LoopbackFastLaneMiddleware": 50,
+    "ingest.politeness.SafeRedirectMiddleware": 590,
+}
+ITEM_PIPELINES = {
+    "ingest.pipelines.ExtractPipeline": 300,
+    "ingest.pipelines.StorePipeline": 800,
+}
+
+# news-ingest's own settings (also settable with -s on the scrapy command line).
+INGEST_DB = os.environ.get("INGEST_DB", "data/news.db")
+INGEST_SOURCES = os.environ.get("INGEST_SOURCES", "sources.toml")
+INGEST_EXTRACT_WORKERS = None  # None: one per CPU core; 0: extract in a thread (debugging)
+INGEST_KEEP_RAW_HTML = True  # store compressed raw HTML so `ingest reclean` can re-extract
+INGEST_WRITE_BATCH = 200
+
+LOG_LEVEL = os.environ.get("INGEST_LOG_LEVEL", "INFO")

@@ -1,0 +1,330 @@
+"""The ``news`` spider: discovers article URLs of the selected sources and fetches them.
+
+It only crawls. Discovery (feeds, sitemaps, robots.txt, start pages) yields article requests;
+article responses are handed, as bytes, to the item pipelines, which extract in worker processes
+and store. Every fetched URL ends up in the fetch log with what became of it.
+
+    scrapy crawl news -a source=demo [-a sources=sources.toml] [-s INGEST_DB=data/news.db]
+    scrapy crawl news -a url=https://example.com/article.html
+    scrapy crawl news -a site=https://example.com/
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+from urllib.parse import urljoin
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.http import Request, Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from ingest import discovery
+from ingest.discovery import BadXML, UnsafeXML
+from ingest.politeness import slot_settings
+from ingest.sources import Source, load_sources, select_sources, site_source
+from ingest.storage import STORED_OUTCOMES, Store
+from ingest.urls import canonicalize, host_of, is_http, is_listing, is_media
+
+ADHOC = "adhoc"  # source name of pages given with --url
+_HREF = re.compile(r"""<a\b[^>]*?\shref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+
+
+class NewsSpider(scrapy.Spider):
+    """Crawls news sources from the sources file, given article URLs, or a whole site."""
+
+    name = "news"
+
+    def __init__(self, source: str | None = None, sources: str | None = None,
+                 url: str | None = None, site: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.source_names = [s for s in (source or "").split(",") if s]
+        self.sources_file = sources
+        self.article_urls = [u for u in (url or "").split(",") if u]
+        self.site = site
+        self.sources: list[Source] = []
+        self.budget: Counter[str] = Counter()  # article requests per source this run
+        self.skipped: Counter[str] = Counter()
+        self.run_id: int | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
+        spider: NewsSpider = super().from_crawler(crawler, *args, **kwargs)
+        spider._select_sources(crawler)
+        per_source = {d: _slot(s) for s in spider.sources for d in s.domains if _slot(s)}
+        crawler.settings.set("DOWNLOAD_SLOTS", slot_settings(
+            crawler.settings.getint("LOOPBACK_CONCURRENCY", 32), per_source), priority="spider")
+        spider.db_path = crawler.settings.get("INGEST_DB")
+        spider.keep_raw = crawler.settings.getbool("INGEST_KEEP_RAW_HTML", True)
+        return spider
+
+    def _select_sources(self, crawler: Crawler) -> None:
+        if self.site:
+            self.sources = [site_source(self.site)]
+        elif self.article_urls:
+            domains = tuple(sorted({host_of(u) for u in self.article_urls}))
+            self.sources = [Source(name=ADHOC, domains=domains, robots_sitemaps=False)]
+        else:
+            path = self.sources_file or crawler.settings.get("INGEST_SOURCES")
+            self.sources = select_sources(load_sources(path), self.source_names, path)
+        self.allowed_domains = sorted({d for s in self.sources for d in s.domains})
+
+    # -- discovery ---------------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Request]:
+        self.store = Store(self.db_path, readonly=True)  # created by the pipeline's open_spider
+        if self.article_urls:
+            for url in self.article_urls:
+                yield self._page_request(self.sources[0], url, given=True)
+            return
+        for source in self.sources:
+            for request in self._discovery_requests(source):
+                yield request
+
+    def _discovery_requests(self, source: Source) -> Iterator[Request]:
+        meta = {"source": source.name, "allowed_domains": list(source.domains)}
+        roots = {_root(u) for u in (*source.start_urls, *source.feeds, *source.sitemaps)}
+        if source.robots_sitemaps or source.discover:
+            for root in sorted(roots):
+                yield Request(root + "robots.txt", self.parse_robots, meta=meta, priority=30,
+                              errback=self.on_discovery_error, dont_filter=True)
+        for url in source.feeds:
+            yield Request(url, self.parse_feed, meta=meta, priority=20, errback=self.on_error,
+                          dont_filter=True)
+        for url in source.sitemaps:
+            yield Request(url, self.parse_sitemap, meta=meta, priority=20, errback=self.on_error,
+                          dont_filter=True)
+        if source.discover:
+            for root in sorted(roots):
+                for path in discovery.USUAL_LOCATIONS:
+                    yield Request(root + path.lstrip("/"), self.parse_discovered, meta=meta,
+                                  priority=15, errback=self.on_discovery_error)
+        for url in source.start_urls:
+            yield Request(url, self.parse_listing, meta={**meta, "link_depth": 0}, priority=10,
+                          errback=self.on_error, dont_filter=True)
+
+    def parse_robots(self, response: Response) -> Iterator[Request]:
+        source = self._source(response)
+        for url in discovery.sitemaps_from_robots(response.text, response.url):
+            if source.allows(url):
+                yield Request(url, self.parse_sitemap, meta=response.meta.copy(), priority=20,
+                              errback=self.on_error)
+
+    def parse_discovered(self, response: Response) -> Iterator[Any]:
+        """A usual feed/sitemap location that answered: sniff which of the two it is."""
+        if discovery.looks_like_sitemap(response.body):
+            yield from self.parse_sitemap(response)
+        elif discovery.looks_like_feed(response.body):
+            yield from self.parse_feed(response)
+
+    def parse_feed(self, response: Response) -> Iterator[Any]:
+        source = self._source(response)
+        try:
+            entries = discovery.parse_feed(response.body, response.url)
+        except (BadXML, UnsafeXML, OSError, EOFError) as exc:
+            yield self._log(response.url, source.name, "bad_discovery", response.status, f"feed: {exc}")
+            return
+        for entry in entries:
+            request = self._article_request(source, entry.url, entry.lastmod)
+            if request is not None:
+                yield request
+
+    def parse_sitemap(self, response: Response) -> Iterator[Any]:
+        source = self._source(response)
+        level = response.meta.get("sitemap_level", 0)
+        try:
+            for entry in discovery.parse_sitemap(response.body, response.url):
+                if entry.is_sitemap:
+                    if level < 3 and source.allows(entry.url) and is_http(entry.url):
+                        yield Request(entry.url, self.parse_sitemap, priority=19,
+                                      meta={**response.meta, "sitemap_level": level + 1},
+                                      errback=self.on_error)
+                    continue
+                request = self._article_request(source, entry.url, entry.lastmod)
+                if request is not None:
+                    yield request
+        except (BadXML, UnsafeXML, OSError, EOFError) as exc:
+            yield self._log(response.url, source.name, "bad_discovery", response.status,
+                            f"sitemap: {exc}")
+
+    def parse_listing(self, response: Response) -> Iterator[Any]:
+        """A start or listing page: follow its links (within depth), never store it."""
+        source = self._source(response)
+        if not _is_html(response):
+            return
+        if source.discover:
+            for url in discovery.feeds_from_html(response.text, response.url):
+                if source.allows(url):
+                    yield Request(url, self.parse_feed, meta=_discovery_meta(response),
+                                  priority=20, errback=self.on_error)
+        yield from self._follow_links(source, response)
+
+    def _follow_links(self, source: Source, response: Response) -> Iterator[Request]:
+        depth = response.meta.get("link_depth", 0)
+        if depth >= source.depth:
+            return
+        for link in _links(response):
+            if not _follow_allowed(source, link):
+                continue
+            if is_listing(link):
+                yield Request(link, self.parse_listing, errback=self.on_error, priority=5,
+                              meta={**_discovery_meta(response), "link_depth": depth + 1})
+            else:
+                request = self._article_request(source, link, None, depth=depth + 1)
+                if request is not None:
+                    yield request
+
+    # -- article pages -----------------------------------------------------------------------
+
+    def _article_request(self, source: Source, url: str, lastmod: str | None,
+                         depth: int | None = None) -> Request | None:
+        """A request for a candidate article URL, or None when it is not worth fetching."""
+        url = canonicalize(url)
+        if not is_http(url) or not source.allows(url) or is_media(url) or is_listing(url):
+            self.skipped["not_candidate"] += 1
+            return None
+        if source.article_allow and not any(re.search(p, url) for p in source.article_allow):
+            self.skipped["not_candidate"] += 1
+            return None
+        if source.max_articles and self.budget[source.name] >= source.max_articles:
+            self.skipped["over_budget"] += 1
+            return None
+        headers = self._conditional_headers(url, lastmod)
+        if headers is None:
+            self.skipped["known"] += 1
+            return None
+        self.budget[source.name] += 1
+        request = self._page_request(source, url, lastmod=lastmod, depth=depth)
+        request.headers.update(headers)
+        return request
+
+    def _conditional_headers(self, url: str, lastmod: str | None) -> dict[str, str] | None:
+        """None when ``url`` is stored and nothing says it changed; else headers to send."""
+        state = self.store.url_state(url)
+        if state is None or state["outcome"] not in (*STORED_OUTCOMES, "duplicate", "not_article"):
+            return {}
+        if lastmod is None or (state["lastmod"] and lastmod <= state["lastmod"]):
+            return None
+        headers = {}
+        if state.get("etag"):
+            headers["If-None-Match"] = state["etag"]
+        if state.get("last_modified"):
+            headers["If-Modified-Since"] = state["last_modified"]
+        return headers
+
+    def _page_request(self, source: Source, url: str, *, lastmod: str | None = None,
+                      depth: int | None = None, given: bool = False) -> Request:
+        meta = {"source": source.name, "lastmod": lastmod, "allowed_domains": list(source.domains),
+                "handle_httpstatus_list": [304]}
+        if depth is not None:
+            meta["link_depth"] = depth
+        return Request(url, self.parse_page, errback=self.on_error, meta=meta, dont_filter=given)
+
+    def parse_page(self, response: Response) -> Iterator[Any]:
+        source = self._source(response)
+        url = canonicalize((response.meta.get("redirect_urls") or [response.url])[0])
+        if response.status == 304:
+            yield self._log(url, source.name, "not_modified", 304, None,
+                            lastmod=response.meta.get("lastmod"))
+            return
+        if not _is_html(response):
+            ctype = response.headers.get("Content-Type", b"").decode("latin-1")
+            yield self._log(url, source.name, "not_html", response.status, f"Content-Type {ctype}")
+            return
+        yield {
+            "type": "page", "url": url, "source": source.name, "body": response.body,
+            "status": response.status, "content_type": _header(response, "Content-Type"),
+            "etag": _header(response, "ETag"), "last_modified": _header(response, "Last-Modified"),
+            "lastmod": response.meta.get("lastmod"), "language": source.language,
+            "drop": source.clean_drop, "keep": source.clean_keep, "keep_raw": self.keep_raw,
+        }
+        if "link_depth" in response.meta:
+            yield from self._follow_links(source, response)
+
+    # -- errors ------------------------------------------------------------------------------
+
+    def on_error(self, failure: Failure) -> Iterator[dict[str, Any]]:
+        """Log what became of a request that produced no usable response."""
+        request = failure.request
+        source = request.meta.get("source", ADHOC)
+        if failure.check(HttpError):
+            status = failure.value.response.status
+            outcome = {403: "blocked", 429: "rate_limited"}.get(status, "http_error")
+            yield self._log(canonicalize(request.url), source, outcome, status, f"HTTP {status}")
+            return
+        detail = f"{failure.type.__name__}: {failure.getErrorMessage()}"[:300]
+        outcome = "blocked" if "robots" in detail.lower() else "failed"
+        yield self._log(canonicalize(request.url), source, outcome, None, detail)
+
+    def on_discovery_error(self, failure: Failure) -> None:
+        """Guessed discovery locations (robots.txt, /feed ...) may well not exist: not an error."""
+        self.logger.debug("discovery location unavailable: %s", failure.request.url)
+
+    def _log(self, url: str, source: str, outcome: str, status: int | None, detail: str | None,
+             **extra: Any) -> dict[str, Any]:
+        return {"type": "log", "url": url, "source": source, "outcome": outcome,
+                "http_status": status, "detail": detail, **extra}
+
+    def _source(self, response: Response) -> Source:
+        name = response.meta.get("source")
+        return next((s for s in self.sources if s.name == name), self.sources[0])
+
+    def closed(self, reason: str) -> None:
+        if getattr(self, "store", None) is not None:
+            self.store.close()
+        if self.skipped:
+            self.logger.info("URLs not fetched: %s", dict(self.skipped))
+
+
+def _slot(source: Source) -> dict[str, Any]:
+    slot: dict[str, Any] = {}
+    if source.delay is not None:
+        slot["delay"] = source.delay
+    if source.concurrency is not None:
+        slot["concurrency"] = source.concurrency
+    return slot
+
+
+def _root(url: str) -> str:
+    return urljoin(url, "/")
+
+
+def _discovery_meta(response: Response) -> dict[str, Any]:
+    return {"source": response.meta.get("source"),
+            "allowed_domains": response.meta.get("allowed_domains")}
+
+
+def _header(response: Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+def _is_html(response: Response) -> bool:
+    ctype = (_header(response, "Content-Type") or "text/html").lower()
+    return "html" in ctype or "xml" in ctype and "xhtml" in ctype or ctype.startswith("text/plain")
+
+
+def _links(response: Response) -> Iterator[str]:
+    """Links of a page by a lean regex scan (no DOM): link-following must stay cheap."""
+    seen: set[str] = set()
+    text = response.text
+    for match in _HREF.finditer(text):
+        href = (match.group(1) or match.group(2) or match.group(3) or "").strip()
+        if not href or href.startswith(("#", "mailto:", "javascript:", "tel:", "data:")):
+            continue
+        url = canonicalize(urljoin(response.url, href.replace("&amp;", "&")))
+        if url not in seen:
+            seen.add(url)
+            yield url
+
+
+def _follow_allowed(source: Source, url: str) -> bool:
+    if not is_http(url) or not source.allows(url) or is_media(url):
+        return False
+    if source.follow_deny and any(re.search(p, url) for p in source.follow_deny):
+        return False
+    return not source.follow_allow or any(re.search(p, url) for p in source.follow_allow)
