@@ -1,0 +1,44 @@
+"""URL rules that decide what is worth fetching."""
+
+import pytest
+
+from ingest.urls import canonicalize, is_amp, is_listing, is_loopback, is_media, strip_amp
+
+
+def test_canonicalize_drops_tracking_fragment_default_port():
+    url = "HTTP://Example.COM:80/news/a.html?utm_source=x&id=3&fbclid=y#top"
+    assert canonicalize(url) == "http://example.com/news/a.html?id=3"
+
+
+@pytest.mark.parametrize(
+    ("amp", "plain"),
+    [
+        ("https://a.com/news/story/amp/", "https://a.com/news/story/"),
+        ("https://a.com/news/story.amp.html", "https://a.com/news/story.html"),
+        ("https://a.com/news/story?amp=1", "https://a.com/news/story"),
+        ("https://amp.a.com/news/story", "https://a.com/news/story"),
+    ],
+)
+def test_strip_amp(amp, plain):
+    assert strip_amp(amp) == plain
+    assert is_amp(amp) and not is_amp(plain)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://a.com/", "https://a.com/tag/politics/", "https://a.com/author/jane/",
+     "https://a.com/category/world/page/2/", "https://a.com/search?q=x"],
+)
+def test_listing_urls(url):
+    assert is_listing(url)
+
+
+def test_article_urls_are_not_listings_or_media():
+    url = "https://a.com/2024/05/03/city-council-votes-on-budget/"
+    assert not is_listing(url) and not is_media(url)
+    assert is_media("https://a.com/files/report.PDF") and is_media("https://a.com/i/x.jpg")
+
+
+def test_loopback():
+    assert is_loopback("http://127.0.0.1:8000/") and is_loopback("http://localhost/")
+    assert not is_loopback("http://example.com/")
