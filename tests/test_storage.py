@@ -1,0 +1,95 @@
+"""Storage on real SQLite files: upserts, versions, duplicates, FTS sync, runs, errors."""
+
+import json
+import sqlite3
+
+import pytest
+
+from ingest.article import Article
+from ingest.errors import UserError
+from ingest.storage import PageResult, Store
+
+
+def page(url, text, title="Title", **kw):
+    art = Article(url=url, title=title, text=text, authors=["Ana Ruiz"], **kw)
+    return PageResult(url=url, source="s", outcome="new", http_status=200, article=art.to_dict())
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(tmp_path / "news.db")
+    yield s
+    s.close()
+
+
+def test_insert_update_unchanged_and_versions(store):
+    run = store.start_run(["s"])
+    assert store.write_batch(run, [page("http://a/1", "First text of the story.")])["new"] == 1
+    assert store.write_batch(run, [page("http://a/1", "First text of the story.")])["unchanged"] == 1
+    assert store.write_batch(run, [page("http://a/1", "Corrected text of the story.")])["updated"] == 1
+    row = store.db["articles"].get("http://a/1")
+    assert row["version"] == 2 and row["text"] == "Corrected text of the story."
+    assert json.loads(row["authors"]) == ["Ana Ruiz"]
+    [old] = list(store.db["article_versions"].rows)
+    assert old["text"] == "First text of the story." and old["version"] == 1
+    finished = store.finish_run(run, "finished")
+    assert (finished["articles_new"], finished["articles_updated"], finished["articles_unchanged"]) \
+        == (1, 1, 1)
+
+
+def test_same_text_other_url_is_duplicate(store):
+    store.write_batch(None, [page("http://a/1", "Same words here.")])
+    counts = store.write_batch(None, [page("http://a/2", "Same  words here.")])
+    assert counts["duplicate"] == 1 and store.db["articles"].count == 1
+
+
+def test_fts_follows_updates(store):
+    store.write_batch(None, [page("http://a/1", "The harbour bridge reopened.")])
+    store.write_batch(None, [page("http://a/1", "The tunnel reopened.")])
+    def hits(word):
+        return store.db.execute(
+            "select count(*) from articles_fts where articles_fts match ?", [word]).fetchone()[0]
+    assert hits("tunnel") == 1 and hits("harbour") == 0
+
+
+def test_batch_is_atomic(store):
+    bad = PageResult(url="http://a/3", source="s", outcome="new", article={"url": None})
+    with pytest.raises(Exception):
+        store.write_batch(None, [page("http://a/2", "Fine text."), bad])
+    assert store.db["articles"].count == 0
+
+
+def test_fetch_log_and_url_state(store):
+    run = store.start_run(["s"])
+    store.write_batch(run, [
+        PageResult(url="http://a/x", source="s", outcome="http_error", http_status=500),
+        PageResult(url="http://a/4", source="s", outcome="new", etag='"e1"',
+                   last_modified="Tue, 05 Mar 2024 10:00:00 GMT", lastmod="2024-03-05T10:00:00+00:00",
+                   article=Article(url="http://a/4", text="Body.").to_dict()),
+    ])
+    assert store.url_state("http://a/4")["etag"] == '"e1"'
+    store.write_batch(run, [PageResult(url="http://a/4", source="s", outcome="not_modified")])
+    state = store.url_state("http://a/4")
+    assert state["outcome"] == "new" and state["etag"] == '"e1"'
+    assert dict(store.run_counts(run)) == {"http_error": 1, "new": 1, "not_modified": 1}
+
+
+def test_unwritable_path_is_a_user_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(UserError, match="cannot create its folder"):
+        Store(blocker / "sub" / "news.db")
+
+
+def test_not_a_database(tmp_path):
+    path = tmp_path / "x.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(UserError, match="not a usable SQLite database"):
+        Store(path)
+
+
+def test_wal_and_migrations_recorded(store):
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    names = [r[0] for r in store.db.execute("select name from _sqlite_migrations")]
+    assert "m001_initial" in names
+    sqlite3.connect(store.path).execute("select * from articles").fetchall()
