@@ -27,8 +27,9 @@ def cli() -> None:
 
 def _register() -> None:
     from ingest.commands import crawl as crawl_cmds
+    from ingest.commands import extract as extract_cmds
 
-    for module in (crawl_cmds,):
+    for module in (crawl_cmds, extract_cmds):
         for command in module.COMMANDS:
             cli.add_command(command)
 
