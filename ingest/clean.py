@@ -1,0 +1,282 @@
+"""Boilerplate removal, driven by the rules in ``ingest/rules/boilerplate.toml``.
+
+Two passes, each with the tool that suits it:
+
+* :func:`prune_page` runs on the whole parsed page with lxml (C speed): it drops elements that
+  never hold article text (tags, hidden elements, class/id words such as ``share`` or
+  ``related``, CSS selectors). Doing this before the body is chosen keeps comment threads and
+  sidebars from winning the choice.
+* :func:`clean_fragment` runs on the chosen article fragment with BeautifulSoup, where its API
+  keeps the paragraph rules readable: each paragraph is kept or dropped by its text
+  ("- Advertisement -", share counters, newsletter prompts, "Read also: ..." links ...).
+
+Rules are data: the generic ones ship in the TOML file; per-source ``drop``/``keep`` selectors
+come from the sources file. :func:`load_rules` compiles them once per process (the extractor
+runs in a process pool, so each worker compiles its own copy on first use).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import lxml.html
+from bs4 import BeautifulSoup, NavigableString, Tag
+from lxml import etree
+from lxml.cssselect import CSSSelector
+
+RULES_FILE = Path(__file__).parent / "rules" / "boilerplate.toml"
+
+#: Tags that start a new paragraph in the output text.
+BLOCK_TAGS = frozenset(
+    [
+        "p",
+        "div",
+        "section",
+        "article",
+        "main",
+        "header",
+        "li",
+        "dd",
+        "dt",
+        "blockquote",
+        "pre",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "table",
+        "tr",
+        "td",
+        "th",
+        "caption",
+        "ul",
+        "ol",
+        "dl",
+        "figure",
+        "address",
+        "details",
+        "summary",
+        "hr",
+        "body",
+        "html",
+        "form",
+        "fieldset",
+        "legend",
+        "center",
+        "tbody",
+        "thead",
+        "tfoot",
+    ]
+)
+#: WordPress adds term classes (``tag-cookies``, ``category-social``) to the article element;
+#: they describe the topic, not the element, so they are ignored by the class/id rules.
+_TERM_CLASSES = re.compile(r"\b(?:tag|category|cat|term|topic|format|type|section)-\S+")
+_WS = re.compile(r"\s+")
+_BREAK = "\x00"  # a <br> inside a paragraph: splits it into lines
+
+
+class RulesError(ValueError):
+    """The rules file or a per-source selector is invalid."""
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The compiled boilerplate rules, shared by every page a process extracts."""
+
+    drop_tags: tuple[str, ...]
+    unwrap_tags: tuple[str, ...]
+    hidden: etree.XPath
+    class_drop: re.Pattern[str]
+    class_keep: re.Pattern[str]
+    drop_selectors: etree.XPath | None
+    keep_selectors: etree.XPath | None
+    block_full: re.Pattern[str]
+    block_prefix: re.Pattern[str]
+    prefix_max_chars: int
+
+
+def load_rules(drop: Sequence[str] = (), keep: Sequence[str] = ()) -> Rules:
+    """Generic rules plus per-source ``drop``/``keep`` CSS selectors, compiled and cached."""
+    return _load_rules(tuple(drop), tuple(keep), RULES_FILE)
+
+
+@lru_cache(maxsize=64)
+def _load_rules(drop: tuple[str, ...], keep: tuple[str, ...], path: Path) -> Rules:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise RulesError(f"{path}: cannot read boilerplate rules: {exc}") from exc
+    styles = " or ".join(
+        f're:test(@style, "{pattern}", "i")' for pattern in data["hidden"]["style"]
+    )
+    attrs = " or ".join(f"@{name}" for name in data["hidden"]["attributes"])
+    hidden = etree.XPath(
+        f"//*[{attrs} or (@style and ({styles}))]",
+        namespaces={"re": "http://exslt.org/regular-expressions"},
+    )
+    blocks = data["blocks"]
+    return Rules(
+        drop_tags=tuple(data["tags"]["drop"]),
+        unwrap_tags=tuple(data["tags"]["unwrap"]),
+        hidden=hidden,
+        class_drop=_alternation(data["class_id"]["drop"]),
+        class_keep=_alternation(data["class_id"]["keep"]),
+        drop_selectors=_selectors([*data["selectors"]["drop"], *drop], "drop"),
+        keep_selectors=_selectors(keep, "keep") if keep else None,
+        block_full=re.compile(
+            "(?:" + "|".join(f"(?:{p})" for p in blocks["full"]) + r")[\s.!:]*", re.I | re.S
+        ),
+        block_prefix=_alternation(blocks["prefix"], anchored=True),
+        prefix_max_chars=int(blocks.get("prefix_max_chars", 200)),
+    )
+
+
+def _alternation(patterns: Iterable[str], anchored: bool = False) -> re.Pattern[str]:
+    body = "|".join(f"(?:{p})" for p in patterns)
+    return re.compile(("^(?:" if anchored else "(?:") + body + ")", re.I)
+
+
+def _selectors(selectors: Sequence[str], what: str) -> etree.XPath | None:
+    """One XPath for a list of CSS selectors: one tree walk instead of one per selector."""
+    parts = []
+    for css in selectors:
+        try:
+            parts.append(CSSSelector(css).path)
+        except Exception as exc:  # cssselect raises several error types
+            raise RulesError(f"invalid {what} selector {css!r}: {exc}") from exc
+    return etree.XPath(" | ".join(parts)) if parts else None
+
+
+# --------------------------------------------------------------------------- page pass (lxml)
+
+
+def prune_page(root: lxml.html.HtmlElement, rules: Rules) -> list[lxml.html.HtmlElement]:
+    """Remove boilerplate elements from the whole page, in place.
+
+    Returns the elements named by the per-source ``keep`` selectors (empty when none match):
+    they and their ancestors survive every rule, and the caller uses them as the article body.
+    """
+    etree.strip_elements(root, *rules.drop_tags, with_tail=False)
+    kept = rules.keep_selectors(root) if rules.keep_selectors is not None else []
+    protected = _protected(root, rules, kept)
+    doomed = [el for el in rules.hidden(root) if el not in protected]
+    if rules.drop_selectors is not None:
+        doomed += [el for el in rules.drop_selectors(root) if el not in protected]
+    doomed += _class_id_matches(root, rules, protected)
+    for el in doomed:
+        _drop(el)
+    return kept
+
+
+def _protected(
+    root: lxml.html.HtmlElement, rules: Rules, kept: list[lxml.html.HtmlElement]
+) -> set[lxml.html.HtmlElement]:
+    """Elements that no rule may drop: the article body candidates and their ancestors.
+
+    Only the largest "article body" elements count, so that teaser cards in a related-posts
+    box that reuse the theme's ``post-content`` class do not shield the whole box.
+    """
+    bodies = list(kept)
+    if not bodies:
+        named = [
+            el
+            for el in root.xpath("//*[@class or @id or @itemprop]")
+            if el.get("itemprop") == "articleBody"
+            or rules.class_keep.search(f"{el.get('class', '')} {el.get('id', '')}")
+        ]
+        if named:
+            sizes = [len(el.text_content()) for el in named]
+            top = max(sizes)
+            bodies = [el for el, n in zip(named, sizes, strict=True) if n >= max(0.5 * top, 80)]
+    protected: set[lxml.html.HtmlElement] = set()
+    for el in bodies:
+        protected.add(el)
+        protected.update(el.iterancestors())
+        if kept:
+            protected.update(el.iterdescendants())
+    return protected
+
+
+def _class_id_matches(
+    root: lxml.html.HtmlElement, rules: Rules, protected: set[lxml.html.HtmlElement]
+) -> list[lxml.html.HtmlElement]:
+    found = []
+    for el in root.xpath("//body//*[@class or @id]"):
+        if el in protected or el.tag in ("html", "body", "main"):
+            continue
+        value = f"{el.get('class', '')} {el.get('id', '')}"
+        if "-" in value:
+            value = _TERM_CLASSES.sub(" ", value)
+        if rules.class_drop.search(value) and not rules.class_keep.search(value):
+            found.append(el)
+    return found
+
+
+def _drop(el: lxml.html.HtmlElement) -> None:
+    """Remove ``el`` but keep its tail text, which belongs to the parent."""
+    if el.getparent() is not None:
+        el.drop_tree()
+
+
+# --------------------------------------------------------------------------- fragment pass (bs4)
+
+
+def clean_fragment(fragment: str, rules: Rules) -> list[str]:
+    """Paragraphs of an article fragment (HTML), with boilerplate paragraphs removed.
+
+    The fragment is the chosen article body, already pruned and simplified by lxml, so the
+    BeautifulSoup tree stays small. List items come out as ``- item``.
+    """
+    soup = BeautifulSoup(fragment, "lxml")
+    paragraphs: list[str] = []
+    for text, tag in _blocks(soup):
+        if keep_paragraph(text, rules):
+            paragraphs.append(f"- {text}" if tag == "li" else text)
+    return paragraphs
+
+
+def keep_paragraph(text: str, rules: Rules) -> bool:
+    """False for paragraphs that are boilerplate by their text alone."""
+    if rules.block_full.fullmatch(text):
+        return False
+    return not (len(text) <= rules.prefix_max_chars and rules.block_prefix.match(text))
+
+
+def _blocks(soup: BeautifulSoup) -> list[tuple[str, str]]:
+    """Text of each paragraph-level element, in document order, as ``(text, tag)`` pairs."""
+    out: list[tuple[str, str]] = []
+    _walk(soup, "p", [], out)
+    return out
+
+
+def _walk(node: Tag, tag: str, buf: list[str], out: list[tuple[str, str]]) -> None:
+    for child in node.children:
+        if isinstance(child, NavigableString):
+            if type(child) is NavigableString:  # not a Comment, CData, Doctype ...
+                buf.append(str(child))
+        elif child.name == "br":
+            buf.append(_BREAK)
+        elif child.name in BLOCK_TAGS:
+            _flush(buf, tag, out)
+            _walk(child, child.name, [], out)
+        else:
+            _walk(child, tag, buf, out)
+    if tag and node.name in BLOCK_TAGS or node.name == "[document]":
+        _flush(buf, tag, out)
+
+
+def _flush(buf: list[str], tag: str, out: list[tuple[str, str]]) -> None:
+    if not buf:
+        return
+    for line in "".join(buf).split(_BREAK):
+        text = _WS.sub(" ", line).strip()
+        if text:
+            out.append((text, tag))
+    buf.clear()
