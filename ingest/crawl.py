@@ -51,7 +51,7 @@ def crawl(db: str | Path = DEFAULT_DB, *, sources_file: str | Path = DEFAULT_SOU
     """
     names, urls = names or [], urls or []
     check_inputs(db, sources_file, names, urls, site)
-    process = CrawlerProcess(scrapy_settings(db, settings), install_root_handler=True)
+    process = CrawlerProcess(scrapy_settings(db, settings))
     from spiders.news import NewsSpider
 
     crawler = process.create_crawler(NewsSpider)

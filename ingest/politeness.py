@@ -44,7 +44,7 @@ def slot_settings(concurrency: int, per_source: dict[str, dict[str, Any]]) -> di
     ``delay``/``concurrency`` of the sources file for their domains."""
     slots: dict[str, Any] = dict(per_source)
     for host in ("127.0.0.1", "localhost", "::1"):
-        slots[host] = {"concurrency": concurrency, "delay": 0, "randomize_delay": False}
+        slots[host] = {"concurrency": concurrency, "delay": 0, "jitter": 0}
     return slots
 
 

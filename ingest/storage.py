@@ -40,6 +40,7 @@ OUTCOMES = (
     "failed",  # timeout, connection reset, DNS, too large ...
     "extract_error",  # the page could not be parsed
     "bad_discovery",  # a feed or sitemap that is malformed or unsafe
+    "discovery",  # a feed, sitemap, robots.txt or start/listing page that was read for links
 )
 
 ARTICLE_COLUMNS = {
@@ -70,7 +71,7 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     db["article_versions"].create_index(["url"])
     db["runs"].create(
         {"id": int, "started_at": str, "finished_at": str, "status": str, "pid": int,
-         "host": str, "sources": str, "pages_fetched": int, "articles_new": int,
+         "host": str, "sources": str, "pages_fetched": int, "discovery_pages": int, "articles_new": int,
          "articles_updated": int, "articles_unchanged": int, "not_modified": int,
          "duplicates": int, "dropped": str, "errors": int, "health": str, "message": str},
         pk="id",
@@ -187,13 +188,14 @@ class Store:
                    health: dict[str, Any] | None = None) -> dict[str, Any]:
         """Close a run with its status and the counts computed from its fetch log."""
         counts = self.run_counts(run_id)
-        dropped = {k: v for k, v in counts.items() if k not in (*STORED_OUTCOMES, "not_modified",
-                                                               "duplicate")}
+        dropped = {k: v for k, v in counts.items()
+                   if k not in (*STORED_OUTCOMES, "not_modified", "duplicate", "discovery")}
         errors = sum(counts.get(k, 0) for k in ("http_error", "blocked", "rate_limited", "failed",
                                                 "extract_error", "bad_discovery"))
         row = {
             "finished_at": now_iso(), "status": status, "message": message,
-            "pages_fetched": sum(counts.values()), "articles_new": counts.get("new", 0),
+            "pages_fetched": sum(counts.values()), "discovery_pages": counts.get("discovery", 0),
+            "articles_new": counts.get("new", 0),
             "articles_updated": counts.get("updated", 0),
             "articles_unchanged": counts.get("unchanged", 0),
             "not_modified": counts.get("not_modified", 0), "duplicates": counts.get("duplicate", 0),

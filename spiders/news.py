@@ -107,12 +107,15 @@ class NewsSpider(scrapy.Spider):
             yield Request(url, self.parse_listing, meta={**meta, "link_depth": 0}, priority=10,
                           errback=self.on_error, dont_filter=True)
 
-    def parse_robots(self, response: Response) -> Iterator[Request]:
+    def parse_robots(self, response: Response) -> Iterator[Any]:
         source = self._source(response)
-        for url in discovery.sitemaps_from_robots(response.text, response.url):
+        found = discovery.sitemaps_from_robots(response.text, response.url) \
+            if response.status == 200 else []
+        for url in found:
             if source.allows(url):
                 yield Request(url, self.parse_sitemap, meta=response.meta.copy(), priority=20,
                               errback=self.on_error)
+        yield self._discovered(response, source, f"robots.txt: {len(found)} sitemaps")
 
     def parse_discovered(self, response: Response) -> Iterator[Any]:
         """A usual feed/sitemap location that answered: sniff which of the two it is."""
@@ -128,16 +131,18 @@ class NewsSpider(scrapy.Spider):
         except (BadXML, UnsafeXML, OSError, EOFError) as exc:
             yield self._log(response.url, source.name, "bad_discovery", response.status, f"feed: {exc}")
             return
-        for entry in entries:
-            request = self._article_request(source, entry.url, entry.lastmod)
-            if request is not None:
-                yield request
+        requests = [self._article_request(source, e.url, e.lastmod) for e in entries]
+        yield from (r for r in requests if r is not None)
+        yield self._discovered(response, source, f"feed: {len(entries)} entries, "
+                               f"{sum(r is not None for r in requests)} to fetch")
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
         source = self._source(response)
         level = response.meta.get("sitemap_level", 0)
+        entries = fetching = 0
         try:
             for entry in discovery.parse_sitemap(response.body, response.url):
+                entries += 1
                 if entry.is_sitemap:
                     if level < 3 and source.allows(entry.url) and is_http(entry.url):
                         yield Request(entry.url, self.parse_sitemap, priority=19,
@@ -146,16 +151,22 @@ class NewsSpider(scrapy.Spider):
                     continue
                 request = self._article_request(source, entry.url, entry.lastmod)
                 if request is not None:
+                    fetching += 1
                     yield request
         except (BadXML, UnsafeXML, OSError, EOFError) as exc:
             yield self._log(response.url, source.name, "bad_discovery", response.status,
                             f"sitemap: {exc}")
+            return
+        yield self._discovered(response, source, f"sitemap: {entries} entries, {fetching} to fetch")
 
     def parse_listing(self, response: Response) -> Iterator[Any]:
         """A start or listing page: follow its links (within depth), never store it."""
         source = self._source(response)
         if not _is_html(response):
+            yield self._log(canonicalize(response.url), source.name, "not_html", response.status,
+                            "listing page is not HTML")
             return
+        yield self._discovered(response, source, "listing page")
         if source.discover:
             for url in discovery.feeds_from_html(response.text, response.url):
                 if source.allows(url):
@@ -263,6 +274,10 @@ class NewsSpider(scrapy.Spider):
     def on_discovery_error(self, failure: Failure) -> None:
         """Guessed discovery locations (robots.txt, /feed ...) may well not exist: not an error."""
         self.logger.debug("discovery location unavailable: %s", failure.request.url)
+
+    def _discovered(self, response: Response, source: Source, detail: str) -> dict[str, Any]:
+        return self._log(canonicalize(response.url), source.name, "discovery", response.status,
+                         detail)
 
     def _log(self, url: str, source: str, outcome: str, status: int | None, detail: str | None,
              **extra: Any) -> dict[str, Any]:

@@ -59,7 +59,8 @@ def _parse_overrides(pairs: tuple[str, ...]) -> dict[str, str]:
 
 def _summary(row: dict) -> str:
     dropped = json.loads(row.get("dropped") or "{}")
-    parts = [f"run {row['id']} {row['status']}: {row['pages_fetched']} URLs",
+    parts = [f"run {row['id']} {row['status']}: {row['pages_fetched']} URLs fetched",
+             f"{row['discovery_pages']} discovery pages",
              f"{row['articles_new']} new", f"{row['articles_updated']} updated",
              f"{row['articles_unchanged']} unchanged", f"{row['not_modified']} not modified",
              f"{row['duplicates']} duplicates"]
