@@ -28,8 +28,9 @@ def scrapy_settings(db: str | Path, overrides: dict[str, Any] | None = None) -> 
     return settings
 
 
-def check_inputs(db: str | Path, sources_file: str | Path, names: list[str],
-                 urls: list[str], site: str | None) -> None:
+def check_inputs(
+    db: str | Path, sources_file: str | Path, names: list[str], urls: list[str], site: str | None
+) -> None:
     """Validate everything before Scrapy starts, so bad input is one line and nothing runs."""
     if site:
         site_source(site)
@@ -41,9 +42,15 @@ def check_inputs(db: str | Path, sources_file: str | Path, names: list[str],
     Store(db).close()  # creates/migrates the database, or says why it cannot
 
 
-def crawl(db: str | Path = DEFAULT_DB, *, sources_file: str | Path = DEFAULT_SOURCES_FILE,
-          names: list[str] | None = None, urls: list[str] | None = None, site: str | None = None,
-          settings: dict[str, Any] | None = None) -> dict[str, Any]:
+def crawl(
+    db: str | Path = DEFAULT_DB,
+    *,
+    sources_file: str | Path = DEFAULT_SOURCES_FILE,
+    names: list[str] | None = None,
+    urls: list[str] | None = None,
+    site: str | None = None,
+    settings: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """Crawl the named sources (all when none), or given article URLs, or a whole site.
 
     Returns the row of the run in ``runs`` (status, counts). Raises :class:`UserError` for bad
@@ -55,8 +62,9 @@ def crawl(db: str | Path = DEFAULT_DB, *, sources_file: str | Path = DEFAULT_SOU
     from spiders.news import NewsSpider
 
     crawler = process.create_crawler(NewsSpider)
-    process.crawl(crawler, source=",".join(names), sources=str(sources_file),
-                  url=",".join(urls), site=site)
+    process.crawl(
+        crawler, source=",".join(names), sources=str(sources_file), url=",".join(urls), site=site
+    )
     process.start()
     row = getattr(crawler.spider, "run_row", None)
     if row is None:

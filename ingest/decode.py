@@ -11,9 +11,26 @@ import codecs
 import re
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
-_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
-_BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b", b"Rar!",
-                 b"\x00\x00\x00", b"ID3", b"OggS", b"RIFF", b"\x7fELF", b"MZ")
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_BINARY_MAGIC = (
+    b"%PDF",
+    b"\x89PNG",
+    b"GIF8",
+    b"\xff\xd8\xff",
+    b"PK\x03\x04",
+    b"\x1f\x8b",
+    b"Rar!",
+    b"\x00\x00\x00",
+    b"ID3",
+    b"OggS",
+    b"RIFF",
+    b"\x7fELF",
+    b"MZ",
+)
 
 
 class BinaryContent(ValueError):
@@ -44,7 +61,7 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
     """
     for bom, name in _BOMS:
         if body.startswith(bom):
-            return body[len(bom):].decode(name, errors="replace"), name
+            return body[len(bom) :].decode(name, errors="replace"), name
     if looks_binary(body):
         raise BinaryContent("body is binary data, not HTML")
     for name in _candidates(body, content_type):
@@ -75,8 +92,15 @@ def _normalise(name: str | None) -> str | None:
     except LookupError:
         return None
     # Browsers treat these labels as their supersets (WHATWG Encoding Standard).
-    return {"latin-1": "cp1252", "iso8859-1": "cp1252", "ascii": "cp1252", "shift_jis": "cp932",
-            "gb2312": "gb18030", "gbk": "gb18030", "euc_kr": "cp949"}.get(codec, codec)
+    return {
+        "latin-1": "cp1252",
+        "iso8859-1": "cp1252",
+        "ascii": "cp1252",
+        "shift_jis": "cp932",
+        "gb2312": "gb18030",
+        "gbk": "gb18030",
+        "euc_kr": "cp949",
+    }.get(codec, codec)
 
 
 def _try(body: bytes, name: str) -> str | None:

@@ -23,12 +23,28 @@ MAX_DECOMPRESSED = 50 * 1024 * 1024  # sitemaps are capped at 50 MB uncompressed
 MAX_ENTRIES = 1_000_000  # per document; more is a trap, not a sitemap
 
 #: Places where sites usually keep feeds and sitemaps, tried by ``crawl --site``.
-USUAL_LOCATIONS = ("/feed", "/rss", "/rss.xml", "/feed.xml", "/atom.xml", "/index.xml",
-                   "/sitemap.xml", "/sitemap_index.xml", "/news-sitemap.xml", "/sitemap-news.xml")
+USUAL_LOCATIONS = (
+    "/feed",
+    "/rss",
+    "/rss.xml",
+    "/feed.xml",
+    "/atom.xml",
+    "/index.xml",
+    "/sitemap.xml",
+    "/sitemap_index.xml",
+    "/news-sitemap.xml",
+    "/sitemap-news.xml",
+)
 
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.I)
-_FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json",
-               "application/rdf+xml", "application/xml", "text/xml")
+_FEED_TYPES = (
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/feed+json",
+    "application/rdf+xml",
+    "application/xml",
+    "text/xml",
+)
 
 
 class UnsafeXML(ValueError):
@@ -68,8 +84,13 @@ def _iter_elements(body: bytes, tags: set[str]) -> Iterator[etree._Element]:
     """Yield elements whose local name is in ``tags``, freeing each one after use."""
     _check_safe(body)
     events = etree.iterparse(
-        io.BytesIO(body), events=("end",), resolve_entities=False, no_network=True,
-        load_dtd=False, huge_tree=False, recover=False,
+        io.BytesIO(body),
+        events=("end",),
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        recover=False,
     )
     try:
         for _, element in events:
@@ -161,7 +182,11 @@ def looks_like_feed(body: bytes) -> bool:
 
 def looks_like_sitemap(body: bytes) -> bool:
     """Cheap sniff of a body's root element: ``<urlset>`` or ``<sitemapindex>``."""
-    head = ungzip(body[:1_000_000])[:2048].lower() if body.startswith(b"\x1f\x8b") else body[:2048].lower()
+    head = (
+        ungzip(body[:1_000_000])[:2048].lower()
+        if body.startswith(b"\x1f\x8b")
+        else body[:2048].lower()
+    )
     return b"<urlset" in head or b"<sitemapindex" in head
 
 
@@ -184,9 +209,11 @@ def feeds_from_html(html: str, base_url: str) -> list[str]:
     found = []
     for tag in _ALT_LINK.findall(html[:200_000]):
         attrs = {m[0].lower(): m[1] or m[2] or m[3] for m in _ATTR.findall(tag)}
-        if "alternate" in attrs.get("rel", "").lower() and attrs.get("type", "").lower() in _FEED_TYPES:
-            if attrs.get("href"):
-                found.append(urljoin(base_url, attrs["href"]))
+        if (
+            "alternate" in attrs.get("rel", "").lower()
+            and attrs.get("type", "").lower() in _FEED_TYPES
+        ) and attrs.get("href"):
+            found.append(urljoin(base_url, attrs["href"]))
     return found
 
 

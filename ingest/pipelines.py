@@ -53,7 +53,9 @@ class ExtractPipeline:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
 
-    async def process_item(self, item: dict[str, Any], spider: Spider | None = None) -> dict[str, Any]:
+    async def process_item(
+        self, item: dict[str, Any], spider: Spider | None = None
+    ) -> dict[str, Any]:
         if item.get("type") != "page":
             return item
         loop = asyncio.get_running_loop()
@@ -80,7 +82,8 @@ class StorePipeline:
         store = Store(self.db_path)
         try:
             self.run_id = getattr(spider, "run_id", None) or store.start_run(
-                [s.name for s in getattr(spider, "sources", [])])
+                [s.name for s in getattr(spider, "sources", [])]
+            )
         finally:
             store.close()
         spider.run_id = self.run_id

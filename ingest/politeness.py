@@ -35,7 +35,9 @@ class SafeRedirectMiddleware(RedirectMiddleware):
         if not is_http(redirected.url):
             raise IgnoreRequest(f"redirect to a non-HTTP URL refused: {redirected.url[:200]}")
         if allowed and not _on_domains(redirected.url, allowed):
-            raise IgnoreRequest(f"redirect off the source's domains refused: {redirected.url[:200]}")
+            raise IgnoreRequest(
+                f"redirect off the source's domains refused: {redirected.url[:200]}"
+            )
         return super()._redirect(redirected, request, reason)
 
 

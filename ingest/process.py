@@ -22,9 +22,15 @@ def process_page(page: dict[str, Any]) -> dict[str, Any]:
     ``page`` holds: url, source, body (bytes), content_type, status, etag, last_modified,
     lastmod, language (source default), drop/keep (per-source cleaning selectors), keep_raw.
     """
-    result = PageResult(url=page["url"], source=page["source"], outcome="new",
-                        http_status=page.get("status"), etag=page.get("etag"),
-                        last_modified=page.get("last_modified"), lastmod=page.get("lastmod"))
+    result = PageResult(
+        url=page["url"],
+        source=page["source"],
+        outcome="new",
+        http_status=page.get("status"),
+        etag=page.get("etag"),
+        last_modified=page.get("last_modified"),
+        lastmod=page.get("lastmod"),
+    )
     try:
         html, encoding = decode_html(page["body"], page.get("content_type"))
     except BinaryContent as exc:

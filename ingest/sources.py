@@ -46,7 +46,9 @@ class Source:
     every: str | None = None  # schedule: "30m", "6h", "1d" or a cron expression
     clean_drop: tuple[str, ...] = ()  # extra CSS selectors the cleaner removes
     clean_keep: tuple[str, ...] = ()  # CSS selectors the cleaner must keep
-    discover: bool = False  # find feeds/sitemaps by itself (robots, <link rel=alternate>, usual paths)
+    discover: bool = (
+        False  # find feeds/sitemaps by itself (robots, <link rel=alternate>, usual paths)
+    )
 
     @property
     def interval_seconds(self) -> int | None:
@@ -121,7 +123,9 @@ def load_sources(path: str | Path = DEFAULT_SOURCES_FILE) -> dict[str, Source]:
     return {name: _parse_entry(path, name, body) for name, body in entries.items()}
 
 
-def select_sources(all_sources: dict[str, Source], names: list[str], path: str | Path) -> list[Source]:
+def select_sources(
+    all_sources: dict[str, Source], names: list[str], path: str | Path
+) -> list[Source]:
     """The sources named on the command line (all when none), or a ConfigError for unknown ones."""
     if not names:
         return list(all_sources.values())
@@ -207,13 +211,13 @@ def _check_regexes(where: str, key: str, values: list[Any]) -> None:
         try:
             re.compile(value)
         except (re.error, TypeError) as exc:
-            raise ConfigError(f"{where}: '{key}' pattern {value!r} is not a regex ({exc})") from None
+            raise ConfigError(
+                f"{where}: '{key}' pattern {value!r} is not a regex ({exc})"
+            ) from None
 
 
 def _check_every(where: str, every: str | None) -> None:
     if every is None or _INTERVAL.match(every):
         return
     if not croniter.is_valid(every):
-        raise ConfigError(f"{where}: 'every' = {every!r}; use e.g. \"30m\", \"6h\" or a cron line")
-
-
+        raise ConfigError(f'{where}: \'every\' = {every!r}; use e.g. "30m", "6h" or a cron line')

@@ -44,10 +44,25 @@ OUTCOMES = (
 )
 
 ARTICLE_COLUMNS = {
-    "url": str, "source": str, "title": str, "authors": str, "published_at": str,
-    "modified_at": str, "language": str, "description": str, "section": str, "tags": str,
-    "image": str, "site_name": str, "text": str, "word_count": int, "content_hash": str,
-    "fetched_url": str, "first_seen": str, "last_fetched": str, "last_changed": str,
+    "url": str,
+    "source": str,
+    "title": str,
+    "authors": str,
+    "published_at": str,
+    "modified_at": str,
+    "language": str,
+    "description": str,
+    "section": str,
+    "tags": str,
+    "image": str,
+    "site_name": str,
+    "text": str,
+    "word_count": int,
+    "content_hash": str,
+    "fetched_url": str,
+    "first_seen": str,
+    "last_fetched": str,
+    "last_changed": str,
     "version": int,
 }
 
@@ -61,31 +76,75 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     db["articles"].create_index(["source", "published_at"])
     db["articles"].create_index(["content_hash"])
     db["articles"].create_index(["published_at"])
-    db["articles"].enable_fts(["title", "text"], create_triggers=True,
-                              tokenize="unicode61 remove_diacritics 2")
+    db["articles"].enable_fts(
+        ["title", "text"], create_triggers=True, tokenize="unicode61 remove_diacritics 2"
+    )
     db["article_versions"].create(
-        {"id": int, "url": str, "version": int, "title": str, "text": str, "content_hash": str,
-         "first_seen": str, "replaced_at": str},
-        pk="id", foreign_keys=[("url", "articles", "url")],
+        {
+            "id": int,
+            "url": str,
+            "version": int,
+            "title": str,
+            "text": str,
+            "content_hash": str,
+            "first_seen": str,
+            "replaced_at": str,
+        },
+        pk="id",
+        foreign_keys=[("url", "articles", "url")],
     )
     db["article_versions"].create_index(["url"])
     db["runs"].create(
-        {"id": int, "started_at": str, "finished_at": str, "status": str, "pid": int,
-         "host": str, "sources": str, "pages_fetched": int, "discovery_pages": int, "articles_new": int,
-         "articles_updated": int, "articles_unchanged": int, "not_modified": int,
-         "duplicates": int, "dropped": str, "errors": int, "health": str, "message": str},
+        {
+            "id": int,
+            "started_at": str,
+            "finished_at": str,
+            "status": str,
+            "pid": int,
+            "host": str,
+            "sources": str,
+            "pages_fetched": int,
+            "discovery_pages": int,
+            "articles_new": int,
+            "articles_updated": int,
+            "articles_unchanged": int,
+            "not_modified": int,
+            "duplicates": int,
+            "dropped": str,
+            "errors": int,
+            "health": str,
+            "message": str,
+        },
         pk="id",
     )
     db["urls"].create(
-        {"url": str, "source": str, "article_url": str, "outcome": str, "http_status": int,
-         "etag": str, "last_modified": str, "lastmod": str, "first_seen": str,
-         "last_fetched": str},
+        {
+            "url": str,
+            "source": str,
+            "article_url": str,
+            "outcome": str,
+            "http_status": int,
+            "etag": str,
+            "last_modified": str,
+            "lastmod": str,
+            "first_seen": str,
+            "last_fetched": str,
+        },
         pk="url",
     )
     db["urls"].create_index(["article_url"])
     db["fetch_log"].create(
-        {"id": int, "run_id": int, "url": str, "source": str, "http_status": int,
-         "outcome": str, "detail": str, "article_url": str, "fetched_at": str},
+        {
+            "id": int,
+            "run_id": int,
+            "url": str,
+            "source": str,
+            "http_status": int,
+            "outcome": str,
+            "detail": str,
+            "article_url": str,
+            "fetched_at": str,
+        },
         pk="id",
     )
     db["fetch_log"].create_index(["run_id", "outcome"])
@@ -145,7 +204,9 @@ class Store:
     def _connect(self) -> sqlite3.Connection:
         if self.readonly:
             if not self.path.exists():
-                raise UserError(f"{self.path}: database not found; run `ingest crawl` first or pass --db")
+                raise UserError(
+                    f"{self.path}: database not found; run `ingest crawl` first or pass --db"
+                )
             conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
         else:
             self._check_writable()
@@ -165,7 +226,9 @@ class Store:
         try:
             parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise UserError(f"{self.path}: cannot create its folder ({exc.strerror}); pass another --db") from None
+            raise UserError(
+                f"{self.path}: cannot create its folder ({exc.strerror}); pass another --db"
+            ) from None
         target = self.path if self.path.exists() else parent
         if not os.access(target, os.W_OK):
             raise UserError(f"{self.path}: not writable; pass a writable --db path")
@@ -180,26 +243,56 @@ class Store:
         with self.db.conn:
             self.db.conn.execute("BEGIN IMMEDIATE")
             table = self.db["runs"]
-            table.insert({"started_at": now_iso(), "status": "running", "pid": os.getpid(),
-                          "host": socket.gethostname(), "sources": json.dumps(sources)})
+            table.insert(
+                {
+                    "started_at": now_iso(),
+                    "status": "running",
+                    "pid": os.getpid(),
+                    "host": socket.gethostname(),
+                    "sources": json.dumps(sources),
+                }
+            )
             return int(table.last_pk)
 
-    def finish_run(self, run_id: int, status: str, *, message: str | None = None,
-                   health: dict[str, Any] | None = None) -> dict[str, Any]:
+    def finish_run(
+        self,
+        run_id: int,
+        status: str,
+        *,
+        message: str | None = None,
+        health: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         """Close a run with its status and the counts computed from its fetch log."""
         counts = self.run_counts(run_id)
-        dropped = {k: v for k, v in counts.items()
-                   if k not in (*STORED_OUTCOMES, "not_modified", "duplicate", "discovery")}
-        errors = sum(counts.get(k, 0) for k in ("http_error", "blocked", "rate_limited", "failed",
-                                                "extract_error", "bad_discovery"))
+        dropped = {
+            k: v
+            for k, v in counts.items()
+            if k not in (*STORED_OUTCOMES, "not_modified", "duplicate", "discovery")
+        }
+        errors = sum(
+            counts.get(k, 0)
+            for k in (
+                "http_error",
+                "blocked",
+                "rate_limited",
+                "failed",
+                "extract_error",
+                "bad_discovery",
+            )
+        )
         row = {
-            "finished_at": now_iso(), "status": status, "message": message,
-            "pages_fetched": sum(counts.values()), "discovery_pages": counts.get("discovery", 0),
+            "finished_at": now_iso(),
+            "status": status,
+            "message": message,
+            "pages_fetched": sum(counts.values()),
+            "discovery_pages": counts.get("discovery", 0),
             "articles_new": counts.get("new", 0),
             "articles_updated": counts.get("updated", 0),
             "articles_unchanged": counts.get("unchanged", 0),
-            "not_modified": counts.get("not_modified", 0), "duplicates": counts.get("duplicate", 0),
-            "dropped": json.dumps(dropped, sort_keys=True), "errors": errors,
+            "not_modified": counts.get("not_modified", 0),
+            "duplicates": counts.get("duplicate", 0),
+            "dropped": json.dumps(dropped, sort_keys=True),
+            "errors": errors,
             "health": json.dumps(health or {}, sort_keys=True),
         }
         with self.db.conn:
@@ -210,7 +303,8 @@ class Store:
     def run_counts(self, run_id: int) -> Counter[str]:
         """Outcome counts of one run, from the fetch log."""
         rows = self.db.execute(
-            "SELECT outcome, count(*) FROM fetch_log WHERE run_id = ? GROUP BY outcome", [run_id])
+            "SELECT outcome, count(*) FROM fetch_log WHERE run_id = ? GROUP BY outcome", [run_id]
+        )
         return Counter(dict(rows.fetchall()))
 
     # -- per-URL state (incremental crawls) ---------------------------------------------------
@@ -220,8 +314,13 @@ class Store:
         row = self.db.execute("SELECT * FROM urls WHERE url = ?", [url]).fetchone()
         if row is None:
             return None
-        return dict(zip([c[0] for c in self.db.execute("SELECT * FROM urls LIMIT 0").description],
-                        row, strict=True))
+        return dict(
+            zip(
+                [c[0] for c in self.db.execute("SELECT * FROM urls LIMIT 0").description],
+                row,
+                strict=True,
+            )
+        )
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -265,18 +364,28 @@ class Store:
     def _article_row(self, url: str) -> dict[str, Any] | None:
         cursor = self.db.conn.execute(
             "SELECT url, content_hash, first_seen, version, title, text, last_changed "
-            "FROM articles WHERE url = ?", [url])
+            "FROM articles WHERE url = ?",
+            [url],
+        )
         row = cursor.fetchone()
-        return None if row is None else dict(zip([c[0] for c in cursor.description], row, strict=True))
+        return (
+            None if row is None else dict(zip([c[0] for c in cursor.description], row, strict=True))
+        )
 
     def _duplicate_of(self, content_hash: str, url: str) -> str | None:
         row = self.db.conn.execute(
             "SELECT url FROM articles WHERE content_hash = ? AND url != ? LIMIT 1",
-            [content_hash, url]).fetchone()
+            [content_hash, url],
+        ).fetchone()
         return row[0] if row else None
 
-    def _insert_article(self, art: dict[str, Any], result: PageResult, stamp: str,
-                        previous: dict[str, Any] | None = None) -> None:
+    def _insert_article(
+        self,
+        art: dict[str, Any],
+        result: PageResult,
+        stamp: str,
+        previous: dict[str, Any] | None = None,
+    ) -> None:
         row = {k: art.get(k) for k in ARTICLE_COLUMNS if k in art}
         row["authors"] = json.dumps(art.get("authors") or [], ensure_ascii=False)
         row["tags"] = json.dumps(art.get("tags") or [], ensure_ascii=False)
@@ -289,25 +398,48 @@ class Store:
         self._save_page(art["url"], result, stamp)
 
     def _keep_version(self, existing: dict[str, Any], stamp: str) -> None:
-        self.db["article_versions"].insert({
-            "url": existing["url"], "version": existing["version"], "title": existing["title"],
-            "text": existing["text"], "content_hash": existing["content_hash"],
-            "first_seen": existing["last_changed"] or existing["first_seen"], "replaced_at": stamp,
-        })
+        self.db["article_versions"].insert(
+            {
+                "url": existing["url"],
+                "version": existing["version"],
+                "title": existing["title"],
+                "text": existing["text"],
+                "content_hash": existing["content_hash"],
+                "first_seen": existing["last_changed"] or existing["first_seen"],
+                "replaced_at": stamp,
+            }
+        )
 
     def _save_page(self, url: str, result: PageResult, stamp: str) -> None:
         if result.html_gz is None:
             return
-        self.db["pages"].upsert({"url": url, "fetched_url": result.url, "encoding": result.encoding,
-                                 "html_gz": result.html_gz, "fetched_at": stamp}, pk="url")
+        self.db["pages"].upsert(
+            {
+                "url": url,
+                "fetched_url": result.url,
+                "encoding": result.encoding,
+                "html_gz": result.html_gz,
+                "fetched_at": stamp,
+            },
+            pk="url",
+        )
 
     def _log_fetch(self, run_id: int | None, result: PageResult, stamp: str) -> None:
         article_url = (result.article or {}).get("url")
         self.db.conn.execute(
             "INSERT INTO fetch_log (run_id, url, source, http_status, outcome, detail, article_url,"
             " fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [run_id, result.url, result.source, result.http_status, result.outcome,
-             result.detail, article_url, stamp])
+            [
+                run_id,
+                result.url,
+                result.source,
+                result.http_status,
+                result.outcome,
+                result.detail,
+                article_url,
+                stamp,
+            ],
+        )
         self.db.conn.execute(
             "INSERT INTO urls (url, source, article_url, outcome, http_status, etag, last_modified,"
             " lastmod, first_seen, last_fetched) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -320,5 +452,16 @@ class Store:
             " last_modified = coalesce(excluded.last_modified, urls.last_modified),"
             " lastmod = coalesce(excluded.lastmod, urls.lastmod),"
             " last_fetched = excluded.last_fetched",
-            [result.url, result.source, article_url, result.outcome, result.http_status,
-             result.etag, result.last_modified, result.lastmod, stamp, stamp])
+            [
+                result.url,
+                result.source,
+                article_url,
+                result.outcome,
+                result.http_status,
+                result.etag,
+                result.last_modified,
+                result.lastmod,
+                stamp,
+                stamp,
+            ],
+        )

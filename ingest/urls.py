@@ -16,7 +16,58 @@ TRACKING_PARAMS = re.compile(
 )
 
 MEDIA_EXTENSIONS = frozenset(
-    ["jpg", "jpeg", "png", "gif", "webp", "svg", "ico", "bmp", "tif", "tiff", "avif", "pdf", "zip", "gz", "tgz", "rar", "7z", "mp3", "mp4", "m4a", "m4v", "mov", "avi", "wmv", "flv", "webm", "ogg", "wav", "flac", "mkv", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "odt", "ods", "epub", "exe", "dmg", "apk", "iso", "css", "js", "json", "woff", "woff2", "ttf", "eot"]
+    [
+        "jpg",
+        "jpeg",
+        "png",
+        "gif",
+        "webp",
+        "svg",
+        "ico",
+        "bmp",
+        "tif",
+        "tiff",
+        "avif",
+        "pdf",
+        "zip",
+        "gz",
+        "tgz",
+        "rar",
+        "7z",
+        "mp3",
+        "mp4",
+        "m4a",
+        "m4v",
+        "mov",
+        "avi",
+        "wmv",
+        "flv",
+        "webm",
+        "ogg",
+        "wav",
+        "flac",
+        "mkv",
+        "doc",
+        "docx",
+        "xls",
+        "xlsx",
+        "ppt",
+        "pptx",
+        "odt",
+        "ods",
+        "epub",
+        "exe",
+        "dmg",
+        "apk",
+        "iso",
+        "css",
+        "js",
+        "json",
+        "woff",
+        "woff2",
+        "ttf",
+        "eot",
+    ]
 )
 
 #: Path segments of pages that list articles rather than hold one. Extendable per source with
@@ -39,8 +90,16 @@ def canonicalize(url: str) -> str:
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
     port = parts.port
-    netloc = host if port is None or (scheme, port) in (("http", 80), ("https", 443)) else f"{host}:{port}"
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not TRACKING_PARAMS.match(k)]
+    netloc = (
+        host
+        if port is None or (scheme, port) in (("http", 80), ("https", 443))
+        else f"{host}:{port}"
+    )
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not TRACKING_PARAMS.match(k)
+    ]
     path = parts.path or "/"
     return urlunsplit((scheme, netloc, path, urlencode(query, doseq=True), ""))
 
@@ -51,8 +110,12 @@ def strip_amp(url: str) -> str:
     host = parts.netloc.removeprefix("amp.")
     path = _AMP_PATH.sub(lambda m: "/" if m.group(0).startswith("/") else "", parts.path)
     path = re.sub(r"//+", "/", path)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if k.lower() not in ("amp", "outputtype", "output") or v.lower() not in ("1", "amp", "true", "")]
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if k.lower() not in ("amp", "outputtype", "output")
+        or v.lower() not in ("1", "amp", "true", "")
+    ]
     return urlunsplit((parts.scheme, host, path, urlencode(query), parts.fragment))
 
 
@@ -74,6 +137,22 @@ def is_listing(url: str) -> bool:
     if parts.path in ("", "/") and not parts.query:
         return True
     return bool(LISTING_PATTERNS.search(parts.path + ("?" + parts.query if parts.query else "")))
+
+
+_SLUG_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def looks_like_article_url(url: str) -> bool:
+    """Whether a *followed link* is shaped like an article: a slug of several words, a numeric
+    id or a date in the path. Single-word paths (``/careers/``, ``/europa/``) are sections or
+    service pages. Feed and sitemap entries are not judged by this: the page decides."""
+    path = urlsplit(url).path.rstrip("/")
+    if not path:
+        return False
+    last = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    if re.search(r"\d{4,}|/\d{4}/\d{1,2}/", path) or re.search(r"\d", last) and len(last) >= 8:
+        return True
+    return len(_SLUG_WORD.findall(last)) >= 3
 
 
 def is_http(url: str) -> bool:

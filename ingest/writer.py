@@ -25,8 +25,14 @@ _STOP = object()
 class BatchWriter:
     """Owns the write connection of a crawl; ``put`` results, ``close`` to flush and stop."""
 
-    def __init__(self, db_path: str | Path, run_id: int | None, *, batch_size: int = 200,
-                 interval: float = 1.0) -> None:
+    def __init__(
+        self,
+        db_path: str | Path,
+        run_id: int | None,
+        *,
+        batch_size: int = 200,
+        interval: float = 1.0,
+    ) -> None:
         self.db_path = db_path
         self.run_id = run_id
         self.batch_size = batch_size

@@ -28,7 +28,14 @@ from ingest.discovery import BadXML, UnsafeXML
 from ingest.politeness import slot_settings
 from ingest.sources import Source, load_sources, select_sources, site_source
 from ingest.storage import STORED_OUTCOMES, Store
-from ingest.urls import canonicalize, host_of, is_http, is_listing, is_media
+from ingest.urls import (
+    canonicalize,
+    host_of,
+    is_http,
+    is_listing,
+    is_media,
+    looks_like_article_url,
+)
 
 ADHOC = "adhoc"  # source name of pages given with --url
 _HREF = re.compile(r"""<a\b[^>]*?\shref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
@@ -39,8 +46,14 @@ class NewsSpider(scrapy.Spider):
 
     name = "news"
 
-    def __init__(self, source: str | None = None, sources: str | None = None,
-                 url: str | None = None, site: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        source: str | None = None,
+        sources: str | None = None,
+        url: str | None = None,
+        site: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.source_names = [s for s in (source or "").split(",") if s]
         self.sources_file = sources
@@ -56,8 +69,11 @@ class NewsSpider(scrapy.Spider):
         spider: NewsSpider = super().from_crawler(crawler, *args, **kwargs)
         spider._select_sources(crawler)
         per_source = {d: _slot(s) for s in spider.sources for d in s.domains if _slot(s)}
-        crawler.settings.set("DOWNLOAD_SLOTS", slot_settings(
-            crawler.settings.getint("LOOPBACK_CONCURRENCY", 32), per_source), priority="spider")
+        crawler.settings.set(
+            "DOWNLOAD_SLOTS",
+            slot_settings(crawler.settings.getint("LOOPBACK_CONCURRENCY", 32), per_source),
+            priority="spider",
+        )
         spider.db_path = crawler.settings.get("INGEST_DB")
         spider.keep_raw = crawler.settings.getbool("INGEST_KEEP_RAW_HTML", True)
         return spider
@@ -90,31 +106,68 @@ class NewsSpider(scrapy.Spider):
         roots = {_root(u) for u in (*source.start_urls, *source.feeds, *source.sitemaps)}
         if source.robots_sitemaps or source.discover:
             for root in sorted(roots):
-                yield Request(root + "robots.txt", self.parse_robots, meta=meta, priority=30,
-                              errback=self.on_discovery_error, dont_filter=True)
+                yield Request(
+                    root + "robots.txt",
+                    self.parse_robots,
+                    meta=meta,
+                    priority=30,
+                    errback=self.on_discovery_error,
+                    dont_filter=True,
+                )
         for url in source.feeds:
-            yield Request(url, self.parse_feed, meta=meta, priority=20, errback=self.on_error,
-                          dont_filter=True)
+            yield Request(
+                url,
+                self.parse_feed,
+                meta=meta,
+                priority=20,
+                errback=self.on_error,
+                dont_filter=True,
+            )
         for url in source.sitemaps:
-            yield Request(url, self.parse_sitemap, meta=meta, priority=20, errback=self.on_error,
-                          dont_filter=True)
+            yield Request(
+                url,
+                self.parse_sitemap,
+                meta=meta,
+                priority=20,
+                errback=self.on_error,
+                dont_filter=True,
+            )
         if source.discover:
             for root in sorted(roots):
                 for path in discovery.USUAL_LOCATIONS:
-                    yield Request(root + path.lstrip("/"), self.parse_discovered, meta=meta,
-                                  priority=15, errback=self.on_discovery_error)
+                    yield Request(
+                        root + path.lstrip("/"),
+                        self.parse_discovered,
+                        meta=meta,
+                        priority=15,
+                        errback=self.on_discovery_error,
+                    )
         for url in source.start_urls:
-            yield Request(url, self.parse_listing, meta={**meta, "link_depth": 0}, priority=10,
-                          errback=self.on_error, dont_filter=True)
+            yield Request(
+                url,
+                self.parse_listing,
+                meta={**meta, "link_depth": 0},
+                priority=10,
+                errback=self.on_error,
+                dont_filter=True,
+            )
 
     def parse_robots(self, response: Response) -> Iterator[Any]:
         source = self._source(response)
-        found = discovery.sitemaps_from_robots(response.text, response.url) \
-            if response.status == 200 else []
+        found = (
+            discovery.sitemaps_from_robots(response.text, response.url)
+            if response.status == 200
+            else []
+        )
         for url in found:
             if source.allows(url):
-                yield Request(url, self.parse_sitemap, meta=response.meta.copy(), priority=20,
-                              errback=self.on_error)
+                yield Request(
+                    url,
+                    self.parse_sitemap,
+                    meta=_discovery_meta(response),
+                    priority=20,
+                    errback=self.on_error,
+                )
         yield self._discovered(response, source, f"robots.txt: {len(found)} sitemaps")
 
     def parse_discovered(self, response: Response) -> Iterator[Any]:
@@ -129,12 +182,17 @@ class NewsSpider(scrapy.Spider):
         try:
             entries = discovery.parse_feed(response.body, response.url)
         except (BadXML, UnsafeXML, OSError, EOFError) as exc:
-            yield self._log(response.url, source.name, "bad_discovery", response.status, f"feed: {exc}")
+            yield self._log(
+                response.url, source.name, "bad_discovery", response.status, f"feed: {exc}"
+            )
             return
         requests = [self._article_request(source, e.url, e.lastmod) for e in entries]
         yield from (r for r in requests if r is not None)
-        yield self._discovered(response, source, f"feed: {len(entries)} entries, "
-                               f"{sum(r is not None for r in requests)} to fetch")
+        yield self._discovered(
+            response,
+            source,
+            f"feed: {len(entries)} entries, {sum(r is not None for r in requests)} to fetch",
+        )
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
         source = self._source(response)
@@ -145,17 +203,22 @@ class NewsSpider(scrapy.Spider):
                 entries += 1
                 if entry.is_sitemap:
                     if level < 3 and source.allows(entry.url) and is_http(entry.url):
-                        yield Request(entry.url, self.parse_sitemap, priority=19,
-                                      meta={**response.meta, "sitemap_level": level + 1},
-                                      errback=self.on_error)
+                        yield Request(
+                            entry.url,
+                            self.parse_sitemap,
+                            priority=19,
+                            meta={**_discovery_meta(response), "sitemap_level": level + 1},
+                            errback=self.on_error,
+                        )
                     continue
                 request = self._article_request(source, entry.url, entry.lastmod)
                 if request is not None:
                     fetching += 1
                     yield request
         except (BadXML, UnsafeXML, OSError, EOFError) as exc:
-            yield self._log(response.url, source.name, "bad_discovery", response.status,
-                            f"sitemap: {exc}")
+            yield self._log(
+                response.url, source.name, "bad_discovery", response.status, f"sitemap: {exc}"
+            )
             return
         yield self._discovered(response, source, f"sitemap: {entries} entries, {fetching} to fetch")
 
@@ -163,15 +226,25 @@ class NewsSpider(scrapy.Spider):
         """A start or listing page: follow its links (within depth), never store it."""
         source = self._source(response)
         if not _is_html(response):
-            yield self._log(canonicalize(response.url), source.name, "not_html", response.status,
-                            "listing page is not HTML")
+            yield self._log(
+                canonicalize(response.url),
+                source.name,
+                "not_html",
+                response.status,
+                "listing page is not HTML",
+            )
             return
         yield self._discovered(response, source, "listing page")
         if source.discover:
             for url in discovery.feeds_from_html(response.text, response.url):
                 if source.allows(url):
-                    yield Request(url, self.parse_feed, meta=_discovery_meta(response),
-                                  priority=20, errback=self.on_error)
+                    yield Request(
+                        url,
+                        self.parse_feed,
+                        meta=_discovery_meta(response),
+                        priority=20,
+                        errback=self.on_error,
+                    )
         yield from self._follow_links(source, response)
 
     def _follow_links(self, source: Source, response: Response) -> Iterator[Request]:
@@ -182,17 +255,23 @@ class NewsSpider(scrapy.Spider):
             if not _follow_allowed(source, link):
                 continue
             if is_listing(link):
-                yield Request(link, self.parse_listing, errback=self.on_error, priority=5,
-                              meta={**_discovery_meta(response), "link_depth": depth + 1})
-            else:
+                yield Request(
+                    link,
+                    self.parse_listing,
+                    errback=self.on_error,
+                    priority=5,
+                    meta={**_discovery_meta(response), "link_depth": depth + 1},
+                )
+            elif looks_like_article_url(link) or _article_pattern(source, link):
                 request = self._article_request(source, link, None, depth=depth + 1)
                 if request is not None:
                     yield request
 
     # -- article pages -----------------------------------------------------------------------
 
-    def _article_request(self, source: Source, url: str, lastmod: str | None,
-                         depth: int | None = None) -> Request | None:
+    def _article_request(
+        self, source: Source, url: str, lastmod: str | None, depth: int | None = None
+    ) -> Request | None:
         """A request for a candidate article URL, or None when it is not worth fetching."""
         url = canonicalize(url)
         if not is_http(url) or not source.allows(url) or is_media(url) or is_listing(url):
@@ -227,10 +306,21 @@ class NewsSpider(scrapy.Spider):
             headers["If-Modified-Since"] = state["last_modified"]
         return headers
 
-    def _page_request(self, source: Source, url: str, *, lastmod: str | None = None,
-                      depth: int | None = None, given: bool = False) -> Request:
-        meta = {"source": source.name, "lastmod": lastmod, "allowed_domains": list(source.domains),
-                "handle_httpstatus_list": [304]}
+    def _page_request(
+        self,
+        source: Source,
+        url: str,
+        *,
+        lastmod: str | None = None,
+        depth: int | None = None,
+        given: bool = False,
+    ) -> Request:
+        meta = {
+            "source": source.name,
+            "lastmod": lastmod,
+            "allowed_domains": list(source.domains),
+            "handle_httpstatus_list": [304],
+        }
         if depth is not None:
             meta["link_depth"] = depth
         return Request(url, self.parse_page, errback=self.on_error, meta=meta, dont_filter=given)
@@ -239,19 +329,28 @@ class NewsSpider(scrapy.Spider):
         source = self._source(response)
         url = canonicalize((response.meta.get("redirect_urls") or [response.url])[0])
         if response.status == 304:
-            yield self._log(url, source.name, "not_modified", 304, None,
-                            lastmod=response.meta.get("lastmod"))
+            yield self._log(
+                url, source.name, "not_modified", 304, None, lastmod=response.meta.get("lastmod")
+            )
             return
         if not _is_html(response):
             ctype = response.headers.get("Content-Type", b"").decode("latin-1")
             yield self._log(url, source.name, "not_html", response.status, f"Content-Type {ctype}")
             return
         yield {
-            "type": "page", "url": url, "source": source.name, "body": response.body,
-            "status": response.status, "content_type": _header(response, "Content-Type"),
-            "etag": _header(response, "ETag"), "last_modified": _header(response, "Last-Modified"),
-            "lastmod": response.meta.get("lastmod"), "language": source.language,
-            "drop": source.clean_drop, "keep": source.clean_keep, "keep_raw": self.keep_raw,
+            "type": "page",
+            "url": url,
+            "source": source.name,
+            "body": response.body,
+            "status": response.status,
+            "content_type": _header(response, "Content-Type"),
+            "etag": _header(response, "ETag"),
+            "last_modified": _header(response, "Last-Modified"),
+            "lastmod": response.meta.get("lastmod"),
+            "language": source.language,
+            "drop": source.clean_drop,
+            "keep": source.clean_keep,
+            "keep_raw": self.keep_raw,
         }
         if "link_depth" in response.meta:
             yield from self._follow_links(source, response)
@@ -276,13 +375,28 @@ class NewsSpider(scrapy.Spider):
         self.logger.debug("discovery location unavailable: %s", failure.request.url)
 
     def _discovered(self, response: Response, source: Source, detail: str) -> dict[str, Any]:
-        return self._log(canonicalize(response.url), source.name, "discovery", response.status,
-                         detail)
+        return self._log(
+            canonicalize(response.url), source.name, "discovery", response.status, detail
+        )
 
-    def _log(self, url: str, source: str, outcome: str, status: int | None, detail: str | None,
-             **extra: Any) -> dict[str, Any]:
-        return {"type": "log", "url": url, "source": source, "outcome": outcome,
-                "http_status": status, "detail": detail, **extra}
+    def _log(
+        self,
+        url: str,
+        source: str,
+        outcome: str,
+        status: int | None,
+        detail: str | None,
+        **extra: Any,
+    ) -> dict[str, Any]:
+        return {
+            "type": "log",
+            "url": url,
+            "source": source,
+            "outcome": outcome,
+            "http_status": status,
+            "detail": detail,
+            **extra,
+        }
 
     def _source(self, response: Response) -> Source:
         name = response.meta.get("source")
@@ -309,8 +423,10 @@ def _root(url: str) -> str:
 
 
 def _discovery_meta(response: Response) -> dict[str, Any]:
-    return {"source": response.meta.get("source"),
-            "allowed_domains": response.meta.get("allowed_domains")}
+    return {
+        "source": response.meta.get("source"),
+        "allowed_domains": response.meta.get("allowed_domains"),
+    }
 
 
 def _header(response: Response, name: str) -> str | None:
@@ -335,6 +451,10 @@ def _links(response: Response) -> Iterator[str]:
         if url not in seen:
             seen.add(url)
             yield url
+
+
+def _article_pattern(source: Source, url: str) -> bool:
+    return any(re.search(p, url) for p in source.article_allow)
 
 
 def _follow_allowed(source: Source, url: str) -> bool:

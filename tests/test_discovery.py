@@ -100,8 +100,12 @@ def test_large_sitemap_streams_in_bounded_memory():
 
 
 def test_robots_and_html_alternate():
-    robots = "User-agent: *\nDisallow: /private\nSitemap: /sitemap.xml\nsitemap: http://news.test/n.xml"
-    assert sitemaps_from_robots(robots, BASE) == ["http://news.test/sitemap.xml",
-                                                  "http://news.test/n.xml"]
+    robots = (
+        "User-agent: *\nDisallow: /private\nSitemap: /sitemap.xml\nsitemap: http://news.test/n.xml"
+    )
+    assert sitemaps_from_robots(robots, BASE) == [
+        "http://news.test/sitemap.xml",
+        "http://news.test/n.xml",
+    ]
     html = '<head><link rel="alternate" type="application/rss+xml" href="/feed/"></head>'
     assert feeds_from_html(html, BASE) == ["http://news.test/feed/"]

@@ -20,13 +20,15 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_shipped_sources_file_is_valid():
     sources = load_sources(ROOT / "sources.toml")
-    assert "demo" in sources
+    assert {"demo-news", "demo-rheinblick", "demo-fieldnotes"} <= set(sources)
     assert len(sources) >= 5
     assert all(s.domains for s in sources.values())
 
 
 def test_full_entry(tmp_path):
-    path = write(tmp_path, """
+    path = write(
+        tmp_path,
+        """
 [sources.site]
 url = "https://news.example.org/"
 feeds = ["https://news.example.org/feed"]
@@ -37,7 +39,8 @@ max_articles = 10
 every = "*/15 * * * *"
 [sources.site.clean]
 drop = [".promo"]
-""")
+""",
+    )
     source = load_sources(path)["site"]
     assert source.domains == ("news.example.org",)
     assert source.start_urls == ("https://news.example.org/",)
@@ -83,8 +86,20 @@ def test_site_source_discovers():
 def test_cli_bad_sources_file_exit_2_one_line(tmp_path):
     path = write(tmp_path, "[sources.x]\nfeeds = 3")
     proc = subprocess.run(
-        [sys.executable, "-m", "ingest", "crawl", "--sources", str(path), "--db",
-         str(tmp_path / "n.db")], capture_output=True, text=True, cwd=tmp_path)
+        [
+            sys.executable,
+            "-m",
+            "ingest",
+            "crawl",
+            "--sources",
+            str(path),
+            "--db",
+            str(tmp_path / "n.db"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0
     assert "[sources.x]" in proc.stderr and "Traceback" not in proc.stderr

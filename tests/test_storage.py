@@ -25,16 +25,23 @@ def store(tmp_path):
 def test_insert_update_unchanged_and_versions(store):
     run = store.start_run(["s"])
     assert store.write_batch(run, [page("http://a/1", "First text of the story.")])["new"] == 1
-    assert store.write_batch(run, [page("http://a/1", "First text of the story.")])["unchanged"] == 1
-    assert store.write_batch(run, [page("http://a/1", "Corrected text of the story.")])["updated"] == 1
+    assert (
+        store.write_batch(run, [page("http://a/1", "First text of the story.")])["unchanged"] == 1
+    )
+    assert (
+        store.write_batch(run, [page("http://a/1", "Corrected text of the story.")])["updated"] == 1
+    )
     row = store.db["articles"].get("http://a/1")
     assert row["version"] == 2 and row["text"] == "Corrected text of the story."
     assert json.loads(row["authors"]) == ["Ana Ruiz"]
     [old] = list(store.db["article_versions"].rows)
     assert old["text"] == "First text of the story." and old["version"] == 1
     finished = store.finish_run(run, "finished")
-    assert (finished["articles_new"], finished["articles_updated"], finished["articles_unchanged"]) \
-        == (1, 1, 1)
+    assert (
+        finished["articles_new"],
+        finished["articles_updated"],
+        finished["articles_unchanged"],
+    ) == (1, 1, 1)
 
 
 def test_same_text_other_url_is_duplicate(store):
@@ -46,27 +53,39 @@ def test_same_text_other_url_is_duplicate(store):
 def test_fts_follows_updates(store):
     store.write_batch(None, [page("http://a/1", "The harbour bridge reopened.")])
     store.write_batch(None, [page("http://a/1", "The tunnel reopened.")])
+
     def hits(word):
         return store.db.execute(
-            "select count(*) from articles_fts where articles_fts match ?", [word]).fetchone()[0]
+            "select count(*) from articles_fts where articles_fts match ?", [word]
+        ).fetchone()[0]
+
     assert hits("tunnel") == 1 and hits("harbour") == 0
 
 
 def test_batch_is_atomic(store):
     bad = PageResult(url="http://a/3", source="s", outcome="new", article={"url": None})
-    with pytest.raises(Exception):
+    with pytest.raises(KeyError):
         store.write_batch(None, [page("http://a/2", "Fine text."), bad])
     assert store.db["articles"].count == 0
 
 
 def test_fetch_log_and_url_state(store):
     run = store.start_run(["s"])
-    store.write_batch(run, [
-        PageResult(url="http://a/x", source="s", outcome="http_error", http_status=500),
-        PageResult(url="http://a/4", source="s", outcome="new", etag='"e1"',
-                   last_modified="Tue, 05 Mar 2024 10:00:00 GMT", lastmod="2024-03-05T10:00:00+00:00",
-                   article=Article(url="http://a/4", text="Body.").to_dict()),
-    ])
+    store.write_batch(
+        run,
+        [
+            PageResult(url="http://a/x", source="s", outcome="http_error", http_status=500),
+            PageResult(
+                url="http://a/4",
+                source="s",
+                outcome="new",
+                etag='"e1"',
+                last_modified="Tue, 05 Mar 2024 10:00:00 GMT",
+                lastmod="2024-03-05T10:00:00+00:00",
+                article=Article(url="http://a/4", text="Body.").to_dict(),
+            ),
+        ],
+    )
     assert store.url_state("http://a/4")["etag"] == '"e1"'
     store.write_batch(run, [PageResult(url="http://a/4", source="s", outcome="not_modified")])
     state = store.url_state("http://a/4")

@@ -26,8 +26,13 @@ def test_strip_amp(amp, plain):
 
 @pytest.mark.parametrize(
     "url",
-    ["https://a.com/", "https://a.com/tag/politics/", "https://a.com/author/jane/",
-     "https://a.com/category/world/page/2/", "https://a.com/search?q=x"],
+    [
+        "https://a.com/",
+        "https://a.com/tag/politics/",
+        "https://a.com/author/jane/",
+        "https://a.com/category/world/page/2/",
+        "https://a.com/search?q=x",
+    ],
 )
 def test_listing_urls(url):
     assert is_listing(url)
@@ -42,3 +47,22 @@ def test_article_urls_are_not_listings_or_media():
 def test_loopback():
     assert is_loopback("http://127.0.0.1:8000/") and is_loopback("http://localhost/")
     assert not is_loopback("http://example.com/")
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://a.com/2024/05/03/budget/", True),
+        ("https://a.com/news/city-council-votes-on-budget/", True),
+        ("https://a.com/news/articles/c4g0xx9x5p8o", True),
+        ("https://a.com/world/europe-68213421", True),
+        ("https://a.com/careers/", False),
+        ("https://a.com/about-us/", False),
+        ("https://a.com/europa/", False),
+        ("https://a.com/", False),
+    ],
+)
+def test_looks_like_article_url(url, expected):
+    from ingest.urls import looks_like_article_url
+
+    assert looks_like_article_url(url) is expected

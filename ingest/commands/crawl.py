@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import sys
 
 import click
@@ -12,11 +11,21 @@ from ingest import crawl as crawl_lib
 from ingest.sources import DEFAULT_SOURCES_FILE
 from ingest.storage import DEFAULT_DB
 
-db_option = click.option("--db", default=DEFAULT_DB, show_default=True,
-                         type=click.Path(dir_okay=False), help="SQLite database to write.")
-sources_option = click.option("--sources", "sources_file", default=DEFAULT_SOURCES_FILE,
-                              show_default=True, type=click.Path(dir_okay=False),
-                              help="Sources file (TOML).")
+db_option = click.option(
+    "--db",
+    default=DEFAULT_DB,
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="SQLite database to write.",
+)
+sources_option = click.option(
+    "--sources",
+    "sources_file",
+    default=DEFAULT_SOURCES_FILE,
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="Sources file (TOML).",
+)
 
 
 @click.command()
@@ -25,11 +34,24 @@ sources_option = click.option("--sources", "sources_file", default=DEFAULT_SOURC
 @sources_option
 @click.option("--url", "urls", multiple=True, help="Ingest this article URL (repeatable).")
 @click.option("--site", help="Crawl a site not in the sources file, discovering its feeds.")
-@click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
-              help="Override a Scrapy/ingest setting, e.g. -s CONCURRENT_REQUESTS=8.")
+@click.option(
+    "-s",
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Override a Scrapy/ingest setting, e.g. -s CONCURRENT_REQUESTS=8.",
+)
 @click.option("-v", "--verbose", count=True, help="Show Scrapy's log (-vv for debug).")
-def crawl(names: tuple[str, ...], db: str, sources_file: str, urls: tuple[str, ...],
-          site: str | None, overrides: tuple[str, ...], verbose: int) -> None:
+def crawl(
+    names: tuple[str, ...],
+    db: str,
+    sources_file: str,
+    urls: tuple[str, ...],
+    site: str | None,
+    overrides: tuple[str, ...],
+    verbose: int,
+) -> None:
     """Crawl SOURCES from the sources file (all when none are named) into --db.
 
     \b
@@ -41,8 +63,14 @@ def crawl(names: tuple[str, ...], db: str, sources_file: str, urls: tuple[str, .
     """
     level = {0: "WARNING", 1: "INFO"}.get(verbose, "DEBUG")
     settings = {"LOG_LEVEL": level, **_parse_overrides(overrides)}
-    row = crawl_lib.crawl(db, sources_file=sources_file, names=list(names), urls=list(urls),
-                          site=site, settings=settings)
+    row = crawl_lib.crawl(
+        db,
+        sources_file=sources_file,
+        names=list(names),
+        urls=list(urls),
+        site=site,
+        settings=settings,
+    )
     click.echo(_summary(row))
     sys.exit(_exit_status(row))
 
@@ -59,11 +87,15 @@ def _parse_overrides(pairs: tuple[str, ...]) -> dict[str, str]:
 
 def _summary(row: dict) -> str:
     dropped = json.loads(row.get("dropped") or "{}")
-    parts = [f"run {row['id']} {row['status']}: {row['pages_fetched']} URLs fetched",
-             f"{row['discovery_pages']} discovery pages",
-             f"{row['articles_new']} new", f"{row['articles_updated']} updated",
-             f"{row['articles_unchanged']} unchanged", f"{row['not_modified']} not modified",
-             f"{row['duplicates']} duplicates"]
+    parts = [
+        f"run {row['id']} {row['status']}: {row['pages_fetched']} URLs fetched",
+        f"{row['discovery_pages']} discovery pages",
+        f"{row['articles_new']} new",
+        f"{row['articles_updated']} updated",
+        f"{row['articles_unchanged']} unchanged",
+        f"{row['not_modified']} not modified",
+        f"{row['duplicates']} duplicates",
+    ]
     if dropped:
         parts.append("dropped " + ", ".join(f"{k} {v}" for k, v in sorted(dropped.items())))
     return ", ".join(parts)

@@ -42,8 +42,9 @@ def fetch(url: str, timeout: float = 30.0) -> tuple[bytes, str | None, str]:
 @click.option("--url", "page_url", help="The page's URL when TARGET is a saved file.")
 @click.option("--drop", multiple=True, help="Extra CSS selector to remove (repeatable).")
 @click.option("--keep", multiple=True, help="CSS selector to keep (repeatable).")
-def extract_command(target: str, page_url: str | None, drop: tuple[str, ...],
-                    keep: tuple[str, ...]) -> None:
+def extract_command(
+    target: str, page_url: str | None, drop: tuple[str, ...], keep: tuple[str, ...]
+) -> None:
     """Print the article record of TARGET (a saved HTML file or an http(s) URL) as JSON.
 
     \b

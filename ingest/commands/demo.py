@@ -1,0 +1,105 @@
+"""``ingest demo``: crawl the bundled demo news sites into a database and show what was stored."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import tempfile
+import time
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from ingest import crawl as crawl_lib
+from ingest.demo import DEMO_SITES, build_demo, serve_demo, sources_toml
+
+
+@click.command("demo")
+@click.option(
+    "--db",
+    default="data/demo.db",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="Database to crawl the demo sites into.",
+)
+@click.option("--serve", is_flag=True, help="Only serve the demo sites (Ctrl-C stops).")
+@click.option(
+    "--search",
+    "query",
+    default="ferry",
+    show_default=True,
+    help="Words for the sample full-text search.",
+)
+def demo_command(db: str, serve: bool, query: str) -> None:
+    """Serve the bundled demo news sites on 127.0.0.1, crawl them into --db, show the result.
+
+    \b
+    Examples:
+        ingest demo                      # what `make demo` runs
+        ingest demo --serve              # keep the sites up; then: ingest crawl demo-news
+    """
+    console = Console()
+    with tempfile.TemporaryDirectory(prefix="news-ingest-demo-") as tmp:
+        root = Path(tmp)
+        build_demo(root)
+        with serve_demo(root) as bases:
+            for theme, base in bases.items():
+                console.print(f"serving demo site [bold]{theme}[/] at {base}/")
+            if serve:
+                _wait_forever(console)
+                return
+            sources_file = Path(db).with_suffix(".sources.toml")
+            sources_file.parent.mkdir(parents=True, exist_ok=True)
+            sources_file.write_text(sources_toml(bases), encoding="utf-8")
+            console.print(f"crawling {len(DEMO_SITES)} sites into {db} ...")
+            row = crawl_lib.crawl(db, sources_file=sources_file, settings={"LOG_LEVEL": "WARNING"})
+    show(console, db, row, query)
+
+
+def _wait_forever(console: Console) -> None:
+    console.print("Ctrl-C to stop.")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        console.print("stopped")
+
+
+def show(console: Console, db: str, run: dict, query: str) -> None:
+    """Print what the demo stored: run figures, articles per source, titles, a search."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    console.print(
+        f"\n[bold]Run {run['id']}[/] {run['status']}: {run['pages_fetched']} URLs fetched"
+        f" ({run['discovery_pages']} discovery pages), {run['articles_new']} new, "
+        f"{run['articles_updated']} updated, {run['articles_unchanged']} unchanged; "
+        f"dropped {json.loads(run['dropped'] or '{}')}"
+    )
+    per_source = Table("source", "articles", "languages", "words", title="Articles per source")
+    for row in conn.execute(
+        "SELECT source, count(*), group_concat(DISTINCT language), "
+        "sum(word_count) FROM articles GROUP BY source ORDER BY source"
+    ):
+        per_source.add_row(*(str(v) for v in row))
+    console.print(per_source)
+    titles = Table("published", "source", "title", "authors", title="Latest articles")
+    for published, source, title, authors in conn.execute(
+        "SELECT published_at, source, title, authors FROM articles "
+        "ORDER BY published_at DESC LIMIT 8"
+    ):
+        titles.add_row(published or "", source, title or "", ", ".join(json.loads(authors)))
+    console.print(titles)
+    hits = Table("title", "snippet", title=f"Full-text search: {query!r}")
+    for title, snippet in conn.execute(
+        "SELECT a.title, snippet(articles_fts, 1, '[', ']', ' … ', 12) FROM articles_fts "
+        "JOIN articles a ON a.rowid = articles_fts.rowid WHERE articles_fts MATCH ? "
+        "ORDER BY rank LIMIT 5",
+        [query],
+    ):
+        hits.add_row(title, snippet.replace("[", "[bold yellow]").replace("]", "[/]"))
+    console.print(hits)
+    console.print(f"Database: {db}  (try: ingest search {query!r} --db {db})")
+
+
+COMMANDS = [demo_command]
