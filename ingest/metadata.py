@@ -152,8 +152,6 @@ def is_foreign(element: lxml.html.HtmlElement) -> bool:
 # --------------------------------------------------------------------------- JSON-LD
 
 
-_CDATA = re.compile(r"^\s*(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>\s*$")
-_HTML_COMMENT = re.compile(r"^\s*<!--|-->\s*$")
 _TRAILING_COMMA = re.compile(r",(\s*[}\]])")
 _BAD_ESCAPE = re.compile(r"\\([^\"\\/bfnrtu])")
 
@@ -165,9 +163,12 @@ def parse_json_lenient(text: str) -> Any:
     control characters and invalid escapes (``\\'``) in strings, or concatenate several objects.
     Returns None when nothing can be recovered.
     """
-    text = _HTML_COMMENT.sub("", _CDATA.sub("", text)).strip().rstrip(";")
-    if not text:
+    text = text.replace("<![CDATA[", "").replace("]]>", "")
+    starts = [i for i in (text.find("{"), text.find("[")) if i >= 0]
+    end = max(text.rfind("}"), text.rfind("]"))
+    if not starts or end < min(starts):
         return None
+    text = text[min(starts) : end + 1]  # drops <!-- //--> and other wrappers around the JSON
     try:
         return json.loads(text, strict=False)
     except ValueError:
@@ -815,7 +816,7 @@ _CUT = re.compile(
     r"profile|more|bio)|all\s+(?:posts|articles|stories)|more\s+(?:from|by|articles|stories|"
     r"posts)|see\s+(?:all|more)|updated|last\s+updated|posted\s+(?:on|at)|published\s+(?:on|at)"
     r"|contact|twitter|facebook|linkedin|instagram|read\s+more|about\s+the\s+author)\b"
-    r"|https?://|www\.|\S+@\S+|\d).*$",
+    r"|https?://|www\.|\S*@\S+|\d).*$",
     re.IGNORECASE,
 )
 _NAME_SPLIT_ANYCASE = re.compile(r"\s*(?:,|;|/|&|\+|\band\b|\bund\b|\bsowie\b|、|，)\s*", re.I)
@@ -974,11 +975,12 @@ def split_names(text: str | None) -> list[str]:
     if not text:
         return []
     names: list[str] = []
+    text = re.sub(r"\([^)]*\)?", " ", text)  # "(AP)", "(Reuters)", "(Photos)"
     for part in _PART_SPLIT.split(text):
         part = _CUT.sub("", _strip_prefix(part))
         for chunk in _NAME_SPLIT_ANYCASE.split(part):
             for name in _NAME_SPLIT_LOWER.split(chunk):
-                name = re.sub(r"\([^)]*\)", "", _strip_prefix(name)).strip(_NAME_STRIP)
+                name = _strip_prefix(name)
                 if is_person_name(name):
                     names.append(name)
     return names

@@ -53,11 +53,7 @@ def page_text(tree: lxml.html.HtmlElement) -> str:
     body = tree.find("body")
     if body is None:
         return ""
-    parts = [
-        t
-        for el in body.iter("p")
-        if (t := el.text_content().strip()) and len(t) > 40
-    ]
+    parts = [t for el in body.iter("p") if (t := el.text_content().strip()) and len(t) > 40]
     return " ".join(parts)[:5000]
 
 
@@ -82,7 +78,8 @@ def main() -> None:
     title_misses: list[tuple[str, str, str]] = []
     lang_misses: list[tuple[str, str, str | None, str]] = []
     for row in rows:
-        html = gzip.open(args.devset / "pages" / f"{row['id']}.html.gz").read().decode("utf-8")
+        with gzip.open(args.devset / "pages" / f"{row['id']}.html.gz") as handle:
+            html = handle.read().decode("utf-8")
         tree = parse(html)
         start = time.perf_counter()
         meta = extract_metadata(tree, row.get("url") or "")
@@ -118,7 +115,9 @@ def main() -> None:
             ok = _SAME_LANG.get(final or "", final) == want_lang
             counts["lang_ok"] += ok
             if not ok:
-                lang_misses.append((row["id"], want_lang, final, "declared" if declared else "detected"))
+                lang_misses.append(
+                    (row["id"], want_lang, final, "declared" if declared else "detected")
+                )
 
     report(counts, title_by_source, times)
     if args.show:
