@@ -31,7 +31,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -58,11 +57,10 @@ CONTENT_TYPES: dict[str, str] = {
     ".pdf": "application/pdf",
     ".gz": "application/gzip",
 }
-#: Directory index files, in order: ``/feed/`` serves ``feed/index.xml`` like WordPress does.
-INDEX_FILES = ("index.html", "index.xml")
+#: Directory index files, in order: ``/feed/`` serves ``feed/index.rss`` as
+#: application/rss+xml, like WordPress does.
+INDEX_FILES = ("index.html", "index.rss", "index.atom", "index.xml")
 _TEXT = ("text/", "application/xml", "application/rss", "application/atom", "application/json")
-_RSS_ROOT = re.compile(rb"<rss[\s>]")
-_ATOM_ROOT = re.compile(rb"<feed[\s>]")
 _SAFE_HOST = re.compile(r"^[A-Za-z0-9.\-\[\]:]+$")
 
 #: A dynamic route: called with the request handler; it writes the whole response itself
@@ -70,16 +68,9 @@ _SAFE_HOST = re.compile(r"^[A-Za-z0-9.\-\[\]:]+$")
 Route = Callable[["SiteHandler"], None]
 
 
-def content_type(path: str, head: bytes = b"") -> str:
-    """Content-Type by extension; ``.xml`` files that are feeds say so, as WordPress does."""
-    ext = posixpath.splitext(path)[1].lower()
-    ctype = CONTENT_TYPES.get(ext, "application/octet-stream")
-    if ext == ".xml" and head:
-        if _RSS_ROOT.search(head):
-            return "application/rss+xml; charset=utf-8"
-        if _ATOM_ROOT.search(head):
-            return "application/atom+xml; charset=utf-8"
-    return ctype
+def content_type(path: str) -> str:
+    """Content-Type by extension only (as nginx does, so both servers answer alike)."""
+    return CONTENT_TYPES.get(posixpath.splitext(path)[1].lower(), "application/octet-stream")
 
 
 class SiteServer(ThreadingHTTPServer):
@@ -89,8 +80,13 @@ class SiteServer(ThreadingHTTPServer):
     block_on_close = False  # a stalled fault route must not hang shutdown
     request_queue_size = 128
 
-    def __init__(self, root: str | os.PathLike[str] | None, port: int = 0,
-                 host: str = HOST, gzip_level: int = 5) -> None:
+    def __init__(
+        self,
+        root: str | os.PathLike[str] | None,
+        port: int = 0,
+        host: str = HOST,
+        gzip_level: int = 5,
+    ) -> None:
         self.root = Path(root).resolve() if root is not None else None
         self.routes: dict[str, Route] = {}
         self.prefix_routes: list[tuple[str, Route]] = []
@@ -151,8 +147,9 @@ class SiteHandler(BaseHTTPRequestHandler):
             self._status = 0
             route(self)
             return
-        self.reply(405, b"method not allowed\n", "text/plain; charset=utf-8",
-                   {"Allow": "GET, HEAD"})
+        self.reply(
+            405, b"method not allowed\n", "text/plain; charset=utf-8", {"Allow": "GET, HEAD"}
+        )
 
     # --- helpers usable from routes ---------------------------------------------------
     @property
@@ -163,8 +160,13 @@ class SiteHandler(BaseHTTPRequestHandler):
             return self.server.base_url
         return f"http://{host}"
 
-    def reply(self, status: int, body: bytes = b"", ctype: str = "text/html; charset=utf-8",
-              headers: dict[str, str] | None = None) -> None:
+    def reply(
+        self,
+        status: int,
+        body: bytes = b"",
+        ctype: str = "text/html; charset=utf-8",
+        headers: dict[str, str] | None = None,
+    ) -> None:
         """Send a complete response (body omitted for HEAD and for 204/304)."""
         self.send_response(status)
         no_body = status in (204, 304) or 100 <= status < 200
@@ -193,8 +195,9 @@ class SiteHandler(BaseHTTPRequestHandler):
             self._not_found()
         elif target.is_dir():
             # /section -> /section/ like Apache and nginx: relative links then resolve.
-            location = path + "/" + (f"?{urlsplit(self.path).query}" if urlsplit(self.path).query
-                                     else "")
+            location = (
+                path + "/" + (f"?{urlsplit(self.path).query}" if urlsplit(self.path).query else "")
+            )
             self.reply(301, b"", "text/html; charset=utf-8", {"Location": location})
         else:
             self._serve_file(target)
@@ -218,8 +221,11 @@ class SiteHandler(BaseHTTPRequestHandler):
         return target if target.is_file() else None
 
     def _not_found(self) -> None:
-        self.reply(404, b"<!DOCTYPE html><html><head><title>404 Not Found</title></head>"
-                   b"<body><h1>Not Found</h1></body></html>\n")
+        self.reply(
+            404,
+            b"<!DOCTYPE html><html><head><title>404 Not Found</title></head>"
+            b"<body><h1>Not Found</h1></body></html>\n",
+        )
 
     def _serve_file(self, target: Path) -> None:
         stat = target.stat()
@@ -230,7 +236,7 @@ class SiteHandler(BaseHTTPRequestHandler):
             self.reply(304, headers=headers)
             return
         body = target.read_bytes()
-        ctype = content_type(target.name, body[:512])
+        ctype = content_type(target.name)
         if ctype.startswith(_TEXT) and BASE_TOKEN in body:
             body = body.replace(BASE_TOKEN, self.origin.encode("ascii"))
         if ctype.startswith(_TEXT) or ctype.startswith("image/svg"):
@@ -306,8 +312,12 @@ def start_server(
     server = SiteServer(root, port, host, gzip_level)
     for path, handler in (routes or {}).items():
         server.add_route(path.rstrip("*"), handler, prefix=path.endswith("*"))
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              name=f"site-server-{server.server_address[1]}", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},
+        name=f"site-server-{server.server_address[1]}",
+        daemon=True,
+    )
     thread.start()
     return server
 
@@ -319,6 +329,7 @@ def stop_server(server: SiteServer) -> None:
 
 
 # --- nginx --------------------------------------------------------------------------------
+
 
 def nginx_binary() -> str | None:
     """Path of nginx if installed (Debian puts it in /usr/sbin, often not on a user's PATH)."""
@@ -338,12 +349,14 @@ def free_port(host: str = HOST) -> int:
         return int(sock.getsockname()[1])
 
 
-def nginx_config(root: Path, port: int, workdir: Path, host: str = HOST,
-                 workers: int | str = "auto") -> str:
+def nginx_config(
+    root: Path, port: int, workdir: Path, host: str = HOST, workers: int | str = "auto"
+) -> str:
     """A self-contained nginx.conf: no system paths written, no log, {{BASE}} substituted."""
     types = "\n".join(
         f"        {ctype.split(';')[0]} {ext.lstrip('.')};"
-        for ext, ctype in CONTENT_TYPES.items() if ext not in (".xml",)
+        for ext, ctype in CONTENT_TYPES.items()
+        if ext not in (".xml",)
     )
     user = "user root;\n" if os.geteuid() == 0 else ""
     return f"""{user}worker_processes {workers};
@@ -358,7 +371,8 @@ http {{
     }}
     default_type application/octet-stream;
     charset utf-8;
-    charset_types text/html text/xml text/plain text/css application/xml application/rss+xml application/atom+xml;
+    charset_types text/html text/xml text/plain text/css application/xml
+                  application/rss+xml application/atom+xml;
     access_log off;
     sendfile on;
     tcp_nopush on;
@@ -372,12 +386,13 @@ http {{
     gzip_min_length 512;
     gzip_comp_level 5;
     gzip_vary on;
-    gzip_types text/plain text/css application/xml application/rss+xml application/atom+xml application/json text/javascript;
+    gzip_types text/plain text/css application/xml application/rss+xml application/atom+xml
+               application/json text/javascript;
     server {{
         listen {host}:{port};
         server_name _;
         root {root};
-        index index.html index.xml;
+        index index.html index.rss index.atom index.xml;
         sub_filter '{{{{BASE}}}}' 'http://$http_host';
         sub_filter_once off;
         sub_filter_last_modified on;
@@ -389,15 +404,21 @@ http {{
 
 
 @contextmanager
-def serve_with_nginx(root: str | os.PathLike[str], port: int = 0, host: str = HOST,
-                     workers: int | str = "auto", timeout: float = 10.0) -> Iterator[BaseURL]:
+def serve_with_nginx(
+    root: str | os.PathLike[str],
+    port: int = 0,
+    host: str = HOST,
+    workers: int | str = "auto",
+    timeout: float = 10.0,
+) -> Iterator[BaseURL]:
     """Serve ``root`` with nginx in the foreground as a child process; yields the base URL.
 
     Raises ``RuntimeError`` when nginx is not installed (``apt-get install nginx``)."""
     binary = nginx_binary()
     if binary is None:
-        raise RuntimeError("nginx is not installed; run 'apt-get install -y nginx' or use "
-                           "serve_site()")
+        raise RuntimeError(
+            "nginx is not installed; run 'apt-get install -y nginx' or use serve_site()"
+        )
     site = Path(root).resolve()
     if not site.is_dir():
         raise FileNotFoundError(f"site directory {site} does not exist; build it first")
@@ -406,8 +427,11 @@ def serve_with_nginx(root: str | os.PathLike[str], port: int = 0, host: str = HO
         port = port or free_port(host)
         conf = workdir / "nginx.conf"
         conf.write_text(nginx_config(site, port, workdir, host, workers))
-        proc = subprocess.Popen([binary, "-c", str(conf), "-p", str(workdir)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            [binary, "-c", str(conf), "-p", str(workdir)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         try:
             _wait_listening(host, port, proc, timeout, workdir)
             yield BaseURL(f"http://{host}:{port}")
@@ -415,8 +439,9 @@ def serve_with_nginx(root: str | os.PathLike[str], port: int = 0, host: str = HO
             _stop(proc)
 
 
-def _wait_listening(host: str, port: int, proc: subprocess.Popen[bytes], timeout: float,
-                    workdir: Path) -> None:
+def _wait_listening(
+    host: str, port: int, proc: subprocess.Popen[bytes], timeout: float, workdir: Path
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -445,18 +470,23 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 # --- CLI ----------------------------------------------------------------------------------
 
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m ingest.webserver DIR [--port N] [--host H] [--nginx]``: serve until Ctrl-C."""
-    parser = argparse.ArgumentParser(prog="python -m ingest.webserver",
-                                     description="Serve a generated news site on 127.0.0.1.")
+    parser = argparse.ArgumentParser(
+        prog="python -m ingest.webserver", description="Serve a generated news site on 127.0.0.1."
+    )
     parser.add_argument("directory", help="site directory (see python -m ingest.sitegen)")
     parser.add_argument("--port", type=int, default=8000, help="port (0: any free port)")
     parser.add_argument("--host", default=HOST, help="address to bind (default 127.0.0.1)")
     parser.add_argument("--nginx", action="store_true", help="serve with nginx instead")
     args = parser.parse_args(argv)
     if not Path(args.directory).is_dir():
-        print(f"error: {args.directory} is not a directory; build a site first "
-              "(python -m ingest.sitegen OUT)", file=sys.stderr)
+        print(
+            f"error: {args.directory} is not a directory; build a site first "
+            "(python -m ingest.sitegen OUT)",
+            file=sys.stderr,
+        )
         return 2
     serve = serve_with_nginx if args.nginx else serve_site
     try:
