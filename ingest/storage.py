@@ -21,6 +21,7 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from ingest.errors import UserError
+from ingest.urls import canonicalize, is_amp
 
 DEFAULT_DB = "data/news.db"
 
@@ -353,6 +354,8 @@ class Store:
                 return "duplicate", f"same text as {duplicate}"
             self._insert_article(art, result, stamp)
             return "new", None
+        if is_amp(result.url) and canonicalize(result.url) != key:
+            return "duplicate", f"AMP copy of {key}"  # the full page is the better source
         if existing["content_hash"] == art["content_hash"]:
             self.db.conn.execute("UPDATE articles SET last_fetched = ? WHERE url = ?", [stamp, key])
             self._save_page(key, result, stamp)

@@ -1,0 +1,59 @@
+"""Shared fixtures: the demo sites served on 127.0.0.1 and helpers to run real crawls."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_ingest(
+    *args: str, cwd: Path | None = None, timeout: float = 300, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the real ``ingest`` CLI in a subprocess (Scrapy's reactor runs once per process)."""
+    return subprocess.run(
+        [sys.executable, "-m", "ingest", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def rows(db: Path, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
+    """Query a database file read-only."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="session")
+def demo_sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """The three demo sites built and served on free ports: theme -> origin."""
+    from ingest.demo import build_demo, serve_demo
+
+    root = tmp_path_factory.mktemp("demo-sites")
+    build_demo(root)
+    with serve_demo(root, fixed_ports=False) as bases:
+        yield bases
+
+
+@pytest.fixture(scope="session")
+def demo_sources(demo_sites: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A sources file for the served demo sites."""
+    from ingest.demo import sources_toml
+
+    path = tmp_path_factory.mktemp("sources") / "sources.toml"
+    path.write_text(sources_toml(demo_sites), encoding="utf-8")
+    return path
