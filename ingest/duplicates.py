@@ -44,8 +44,9 @@ def shingles(text: str, size: int = 4) -> set[int]:
     words = _WORD.findall(text.casefold())
     if len(words) < size:
         return {zlib.crc32(" ".join(words).encode())}
-    return {zlib.crc32(" ".join(words[i:i + size]).encode())
-            for i in range(len(words) - size + 1)}
+    return {
+        zlib.crc32(" ".join(words[i : i + size]).encode()) for i in range(len(words) - size + 1)
+    }
 
 
 def similar(a: set[int], b: set[int]) -> bool:
@@ -69,20 +70,25 @@ def _same_hash(conn: sqlite3.Connection, where: str, params: list[Any]) -> set[i
     rows = conn.execute(
         f"SELECT a.content_hash, a.rowid FROM articles AS a WHERE {where} AND a.content_hash IN"
         " (SELECT content_hash FROM articles GROUP BY content_hash HAVING count(*) > 1)"
-        f" ORDER BY a.content_hash, {_PREFERENCE}", params)
+        f" ORDER BY a.content_hash, {_PREFERENCE}",
+        params,
+    )
     skip: set[int] = set()
     for _, group in groupby(rows, key=lambda r: r[0]):
-        next(group)  # the preferred copy stays
-        skip.update(rowid for _, rowid in group)
+        rowids = [rowid for _, rowid in group]
+        skip.update(rowids[1:])  # the first, preferred copy stays
     return skip
 
 
-def _same_title(conn: sqlite3.Connection, where: str, params: list[Any],
-                skip: set[int]) -> set[int]:
+def _same_title(
+    conn: sqlite3.Connection, where: str, params: list[Any], skip: set[int]
+) -> set[int]:
     conn.create_function("ingest_title_key", 1, title_key, deterministic=True)
     rows = conn.execute(
         "SELECT ingest_title_key(a.title) AS k, a.rowid FROM articles AS a"
-        f" WHERE {where} AND k IS NOT NULL ORDER BY k, {_PREFERENCE}", params)
+        f" WHERE {where} AND k IS NOT NULL ORDER BY k, {_PREFERENCE}",
+        params,
+    )
     found: set[int] = set()
     for _, group in groupby(rows, key=lambda r: r[0]):
         rowids = [rowid for _, rowid in group if rowid not in skip]

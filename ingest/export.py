@@ -10,6 +10,7 @@ never leaves a half file that looks whole.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import json
@@ -31,21 +32,34 @@ from ingest.query import ARTICLE_COLUMN_DOCS, Filters, connect_readonly, is_fts_
 from ingest.storage import ARTICLE_COLUMNS
 
 FORMATS = ("jsonl", "csv", "parquet")
-_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv",
-             ".parquet": "parquet", ".pq": "parquet"}
+_SUFFIXES = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".csv": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
 
 #: Columns exported when ``fields`` is not given: every column of ``articles``.
 DEFAULT_FIELDS: tuple[str, ...] = tuple(ARTICLE_COLUMNS)
 LIST_FIELDS = frozenset({"authors", "tags"})
-TIME_FIELDS = frozenset({"published_at", "modified_at", "first_seen", "last_fetched",
-                         "last_changed"})
+TIME_FIELDS = frozenset(
+    {"published_at", "modified_at", "first_seen", "last_fetched", "last_changed"}
+)
 INT_FIELDS = frozenset({"word_count", "version"})
 
 #: Type of each field in a Parquet export.
 PARQUET_TYPES: dict[str, pa.DataType] = {
-    name: (pa.list_(pa.string()) if name in LIST_FIELDS
-           else pa.timestamp("us", tz="UTC") if name in TIME_FIELDS
-           else pa.int64() if name in INT_FIELDS else pa.string())
+    name: (
+        pa.list_(pa.string())
+        if name in LIST_FIELDS
+        else pa.timestamp("us", tz="UTC")
+        if name in TIME_FIELDS
+        else pa.int64()
+        if name in INT_FIELDS
+        else pa.string()
+    )
     for name in ARTICLE_COLUMNS
 }
 
@@ -75,14 +89,24 @@ class ExportResult:
     last_run: dict[str, Any] | None = None
 
 
-def export(db: str | Path, out: str | Path, *, format: str | None = None,
-           fields: str | Sequence[str] | None = None, sources: str | Sequence[str] | None = None,
-           languages: str | Sequence[str] | None = None,
-           since: str | date | datetime | None = None,
-           until: str | date | datetime | None = None, min_words: int | None = None,
-           search: str | None = None, limit: int | None = None,
-           exclude_duplicates: bool = False, progress: Progress | None = None,
-           command: str | None = None, batch_size: int = 1000) -> ExportResult:
+def export(
+    db: str | Path,
+    out: str | Path,
+    *,
+    format: str | None = None,
+    fields: str | Sequence[str] | None = None,
+    sources: str | Sequence[str] | None = None,
+    languages: str | Sequence[str] | None = None,
+    since: str | date | datetime | None = None,
+    until: str | date | datetime | None = None,
+    min_words: int | None = None,
+    search: str | None = None,
+    limit: int | None = None,
+    exclude_duplicates: bool = False,
+    progress: Progress | None = None,
+    command: str | None = None,
+    batch_size: int = 1000,
+) -> ExportResult:
     """Write the articles of ``db`` that pass the filters to ``out`` and a card to
     ``out.card.md``; return what was written.
 
@@ -92,15 +116,28 @@ def export(db: str | Path, out: str | Path, *, format: str | None = None,
     out = Path(out)
     fmt = _format(format, out)
     names = _fields(fields)
-    filters = Filters.build(sources=sources, languages=languages, since=since, until=until,
-                            min_words=min_words, search=search, limit=limit)
+    filters = Filters.build(
+        sources=sources,
+        languages=languages,
+        since=since,
+        until=until,
+        min_words=min_words,
+        search=search,
+        limit=limit,
+    )
     _check_out(out, Path(db))
     conn = connect_readonly(db)
     try:
-        result = ExportResult(out, fmt, names, filters.raw, Path(db).resolve(),
-                              command or _python_call(db, out, fmt, fields, filters.raw,
-                                                      exclude_duplicates))
-        result.filters["exclude_duplicates"] = exclude_duplicates
+        result = ExportResult(
+            out,
+            fmt,
+            names,
+            filters.raw,
+            Path(db).resolve(),
+            command or _python_call(db, out, fmt, fields, filters.raw, exclude_duplicates),
+        )
+        if exclude_duplicates:
+            result.filters["exclude_duplicates"] = True
         try:
             _write(conn, result, filters, exclude_duplicates, progress, batch_size)
         except sqlite3.OperationalError as exc:
@@ -120,8 +157,10 @@ def export(db: str | Path, out: str | Path, *, format: str | None = None,
 def _format(format: str | None, out: Path) -> str:
     fmt = (format or _SUFFIXES.get(out.suffix.lower(), "")).lower()
     if fmt not in FORMATS:
-        raise UserError(f"--format: {(format or out.suffix)!r} is not a known format; use "
-                        f"--format {'|'.join(FORMATS)} or an --out ending in .jsonl/.csv/.parquet")
+        raise UserError(
+            f"--format: {(format or out.suffix)!r} is not a known format; use "
+            f"--format {'|'.join(FORMATS)} or an --out ending in .jsonl/.csv/.parquet"
+        )
     return fmt
 
 
@@ -132,8 +171,9 @@ def _fields(fields: str | Sequence[str] | None) -> list[str]:
     names = list(dict.fromkeys(n.strip() for item in items for n in item.split(",") if n.strip()))
     unknown = [n for n in names if n not in ARTICLE_COLUMNS]
     if unknown:
-        raise UserError(f"--fields: unknown field {unknown[0]!r}; choose from "
-                        f"{', '.join(ARTICLE_COLUMNS)}")
+        raise UserError(
+            f"--fields: unknown field {unknown[0]!r}; choose from {', '.join(ARTICLE_COLUMNS)}"
+        )
     if not names:
         raise UserError("--fields: no field given; e.g. --fields url,title,text")
     return names
@@ -147,12 +187,19 @@ def _check_out(out: Path, db: Path) -> None:
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise UserError(f"--out: cannot create folder {out.parent} ({exc.strerror}); "
-                        "pass another path") from None
+        raise UserError(
+            f"--out: cannot create folder {out.parent} ({exc.strerror}); pass another path"
+        ) from None
 
 
-def _python_call(db: str | Path, out: Path, fmt: str, fields: Any, filters: dict[str, Any],
-                 exclude_duplicates: bool) -> str:
+def _python_call(
+    db: str | Path,
+    out: Path,
+    fmt: str,
+    fields: Any,
+    filters: dict[str, Any],
+    exclude_duplicates: bool,
+) -> str:
     """How to repeat this export from Python, for the card of a library call."""
     args = [repr(str(db)), repr(str(out)), f"format={fmt!r}"]
     if fields:
@@ -167,15 +214,23 @@ def _python_call(db: str | Path, out: Path, fmt: str, fields: Any, filters: dict
 # -- the streaming loop -----------------------------------------------------------------------
 
 
-def _write(conn: sqlite3.Connection, result: ExportResult, filters: Filters,
-           exclude_duplicates: bool, progress: Progress | None, batch_size: int) -> None:
+def _write(
+    conn: sqlite3.Connection,
+    result: ExportResult,
+    filters: Filters,
+    exclude_duplicates: bool,
+    progress: Progress | None,
+    batch_size: int,
+) -> None:
     """Stream the selected rows into the data file (via a temporary name) and checksum it."""
     where, params = filters.where("a")
     skip = duplicate_rowids(conn, where, params) if exclude_duplicates else set()
     total = _total(conn, where, params, filters.limit, len(skip)) if progress else None
     columns = list(dict.fromkeys([*result.fields, "source", "language"]))
-    sql = (f"SELECT a.rowid, datetime(a.published_at), {', '.join('a.' + c for c in columns)}"
-           f" FROM articles AS a WHERE {where} ORDER BY a.url")
+    sql = (
+        f"SELECT a.rowid, datetime(a.published_at), {', '.join('a.' + c for c in columns)}"
+        f" FROM articles AS a WHERE {where} ORDER BY a.url"
+    )
     part = result.path.with_name(result.path.name + ".part")
     _reset_counts(result)
     writer = _WRITERS[result.format](part, result.fields)
@@ -206,15 +261,21 @@ def _reset_counts(result: ExportResult) -> None:
     result.published_from = result.published_to = None
 
 
-def _total(conn: sqlite3.Connection, where: str, params: list[Any], limit: int | None,
-           skipped: int) -> int:
+def _total(
+    conn: sqlite3.Connection, where: str, params: list[Any], limit: int | None, skipped: int
+) -> int:
     count = conn.execute(f"SELECT count(*) FROM articles AS a WHERE {where}", params).fetchone()[0]
     count -= skipped
     return min(count, limit) if limit else count
 
 
-def _take(batch: list[tuple[Any, ...]], columns: list[str], skip: set[int],
-          result: ExportResult, limit: int | None) -> list[dict[str, Any]]:
+def _take(
+    batch: list[tuple[Any, ...]],
+    columns: list[str],
+    skip: set[int],
+    result: ExportResult,
+    limit: int | None,
+) -> list[dict[str, Any]]:
     """Rows of a batch to write (duplicates and rows past the limit left out), counted."""
     rows = []
     for rowid, utc, *values in batch:
@@ -244,8 +305,9 @@ def _count_date(result: ExportResult, utc: str | None) -> None:
 
 def _last_run(conn: sqlite3.Connection) -> dict[str, Any] | None:
     try:
-        row = conn.execute("SELECT id, finished_at, status FROM runs ORDER BY id DESC LIMIT 1")\
-            .fetchone()
+        row = conn.execute(
+            "SELECT id, finished_at, status FROM runs ORDER BY id DESC LIMIT 1"
+        ).fetchone()
     except sqlite3.OperationalError:
         return None
     return None if row is None else {"id": row[0], "finished_at": row[1], "status": row[2]}
@@ -288,10 +350,8 @@ class _Writer:
         raise NotImplementedError
 
     def abort(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # the original error is what matters
             self.close()
-        except Exception:  # noqa: BLE001 - the original error is what matters
-            pass
 
 
 class _TextWriter(_Writer):
@@ -300,8 +360,9 @@ class _TextWriter(_Writer):
         try:
             self.handle: IO[str] = path.open("w", encoding="utf-8", newline="")
         except OSError as exc:
-            raise UserError(f"--out: cannot write {path.with_suffix('')} ({exc.strerror}); "
-                            "pass another path") from None
+            raise UserError(
+                f"--out: cannot write {path.with_suffix('')} ({exc.strerror}); pass another path"
+            ) from None
 
     def close(self) -> None:
         if not self.handle.closed:
@@ -328,8 +389,9 @@ class CsvWriter(_TextWriter):
         self.csv.writerow(fields)
 
     def write(self, rows: list[dict[str, Any]]) -> None:
-        self.csv.writerows([["" if row[n] is None else row[n] for n in self.fields]
-                            for row in rows])
+        self.csv.writerows(
+            [["" if row[n] is None else row[n] for n in self.fields] for row in rows]
+        )
 
 
 class ParquetWriter(_Writer):
@@ -344,8 +406,14 @@ class ParquetWriter(_Writer):
 
     def __init__(self, path: Path, fields: list[str]) -> None:
         super().__init__(path, fields)
-        self.schema = pa.schema([pa.field(n, PARQUET_TYPES[n], metadata={
-            "description": ARTICLE_COLUMN_DOCS.get(n, "")}) for n in fields])
+        self.schema = pa.schema(
+            [
+                pa.field(
+                    n, PARQUET_TYPES[n], metadata={"description": ARTICLE_COLUMN_DOCS.get(n, "")}
+                )
+                for n in fields
+            ]
+        )
         try:
             self.writer = pq.ParquetWriter(path, self.schema, compression="zstd")
         except OSError as exc:
@@ -397,5 +465,8 @@ def parse_time(value: str) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-_WRITERS: dict[str, type[_Writer]] = {"jsonl": JsonlWriter, "csv": CsvWriter,
-                                      "parquet": ParquetWriter}
+_WRITERS: dict[str, type[_Writer]] = {
+    "jsonl": JsonlWriter,
+    "csv": CsvWriter,
+    "parquet": ParquetWriter,
+}

@@ -411,10 +411,13 @@ def search(
         conn.close()
 
 
-def _ranked(
-    conn: sqlite3.Connection, fts: str, filters: Filters, newest: bool
-) -> list[dict[str, Any]]:
-    """Top hits without snippets: snippets cost, so they are made for the returned rows only."""
+def search_sql(fts: str, filters: Filters, newest: bool = False) -> tuple[str, list[Any]]:
+    """The ranked search statement and its parameters.
+
+    ``CROSS JOIN`` fixes the join order: the FTS5 index yields the matching rowids first, then
+    each is looked up in ``articles`` by rowid and the filters are checked on it; the articles
+    table is never scanned.
+    """
     where, params = filters.where("a")
     order = "datetime(a.published_at) DESC, score" if newest else "score, a.published_at DESC"
     sql = (
@@ -424,7 +427,14 @@ def _ranked(
         f" WHERE articles_fts MATCH ? AND {where}"
         f" ORDER BY {order}, a.url LIMIT ?"
     )
-    cursor = conn.execute(sql, [fts, *params, filters.limit or 20])
+    return sql, [fts, *params, filters.limit or 20]
+
+
+def _ranked(
+    conn: sqlite3.Connection, fts: str, filters: Filters, newest: bool
+) -> list[dict[str, Any]]:
+    """Top hits without snippets: snippets cost, so they are made for the returned rows only."""
+    cursor = conn.execute(*search_sql(fts, filters, newest))
     names = [c[0] for c in cursor.description]
     hits = [dict(zip(names, row, strict=True)) for row in cursor]
     for rank, hit in enumerate(hits, 1):

@@ -1,0 +1,163 @@
+"""Browse a news-ingest database in Datasette, the standard web UI for SQLite.
+
+:func:`metadata` describes the tables and columns, facets articles on source and language, sorts
+them newest first and wires the ``articles_fts`` index to the search box; :func:`serve` runs
+Datasette on 127.0.0.1 unless another host is given (the database is then readable by anyone
+who can reach that address). Datasette opens the file read-only, so serving during a crawl is
+safe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from pathlib import Path
+from typing import Any
+
+from ingest.errors import UserError
+from ingest.query import ARTICLE_COLUMN_DOCS, TITLE_WEIGHT, connect_readonly
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8001
+
+_TABLES: dict[str, dict[str, Any]] = {
+    "runs": {
+        "description": "One row per crawl: when, which sources, status and outcome counts",
+        "sort_desc": "id",
+        "facets": ["status"],
+        "columns": {
+            "status": "running, finished, interrupted, failed ...",
+            "sources": "Sources crawled, as a JSON list",
+            "dropped": "Pages not stored, by reason (JSON object)",
+            "errors": "Pages that failed (HTTP errors, timeouts, blocked ...)",
+        },
+    },
+    "fetch_log": {
+        "description": "What became of every URL fetched in every run; nothing is dropped silently",
+        "sort_desc": "id",
+        "facets": ["outcome", "source"],
+        "columns": {
+            "outcome": "new, updated, unchanged, not_modified, duplicate, not_article, "
+            "paywall, empty, not_html, http_error, blocked, rate_limited, failed ...",
+            "detail": "Why, for pages that were not stored",
+            "article_url": "Canonical URL of the article the page became",
+        },
+    },
+    "urls": {
+        "description": "Every URL ever fetched with its last outcome and HTTP validators "
+        "(drives incremental crawls)",
+        "facets": ["outcome", "source"],
+    },
+    "article_versions": {
+        "description": "Earlier texts of articles whose text changed",
+        "sort_desc": "id",
+    },
+    "pages": {"description": "Compressed raw HTML of stored articles", "hidden": True},
+}
+
+
+def metadata(db: str | Path) -> dict[str, Any]:
+    """Datasette metadata for ``db``: descriptions, facets, FTS and sort order, and a canned
+    ``search`` query with bm25 ranking and highlighted snippets."""
+    name = Path(db).stem
+    articles = {
+        "description": "One row per article, keyed on its canonical URL. The search box "
+        "searches titles and texts (full-text index articles_fts).",
+        "columns": ARTICLE_COLUMN_DOCS,
+        "facets": ["source", "language"],
+        "sort_desc": "published_at",
+        "fts_table": "articles_fts",
+        "fts_pk": "rowid",
+        "label_column": "title",
+    }
+    return {
+        "title": "news-ingest",
+        "description": "Articles crawled by news-ingest. Search them on the articles table "
+        "or with the ranked 'search' query.",
+        "databases": {
+            name: {
+                "tables": {"articles": articles, **_TABLES},
+                "queries": {"search": _search_query()},
+            }
+        },
+    }
+
+
+def _search_query() -> dict[str, Any]:
+    return {
+        "title": "Search articles (ranked)",
+        "description": "Full-text search over title and text, best matches first. "
+        "Leave source and language empty for all.",
+        "sql": (
+            "SELECT a.title, a.source, a.language, a.published_at,"
+            " snippet(articles_fts, 1, '[', ']', '…', 24) AS snippet, a.url"
+            " FROM articles_fts JOIN articles AS a ON a.rowid = articles_fts.rowid"
+            " WHERE articles_fts MATCH :q"
+            " AND (:source = '' OR a.source = :source)"
+            " AND (:language = '' OR a.language = :language)"
+            f" ORDER BY bm25(articles_fts, {TITLE_WEIGHT}, 1.0) LIMIT 50"
+        ),
+        "params": ["q", "source", "language"],
+    }
+
+
+def datasette(db: str | Path) -> Any:
+    """A configured :class:`datasette.app.Datasette` for ``db`` (checked to be ours first)."""
+    from datasette.app import Datasette
+
+    connect_readonly(db).close()  # missing, not SQLite, not ours: one clear line
+    return Datasette(
+        [str(db)],
+        metadata=metadata(db),
+        settings={
+            "truncate_cells_html": 300,
+            "default_page_size": 50,
+            "sql_time_limit_ms": 5000,
+        },
+    )
+
+
+def url_of(db: str | Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> str:
+    """Address of the articles table once served."""
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}/{Path(db).stem}/articles"
+
+
+def serve(
+    db: str | Path,
+    *,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    log_level: str = "warning",
+) -> None:
+    """Serve ``db`` with Datasette until interrupted (Ctrl-C)."""
+    import uvicorn
+
+    ds = datasette(db)
+    check_port(host, port)
+    asyncio.run(ds.invoke_startup())
+    config = uvicorn.Config(ds.app(), host=host, port=port, log_level=log_level, lifespan="on")
+    uvicorn.Server(config).run()
+
+
+def check_port(host: str, port: int) -> None:
+    """Fail with one line before starting when the address cannot be bound (uvicorn would log
+    a traceback-like error and exit)."""
+    if not 0 < port < 65536:
+        raise UserError(f"--port: {port} is not a TCP port; use 1-65535 (default 8001)")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise UserError(
+            f"--host: cannot resolve {host!r} ({exc.strerror}); use an address "
+            "such as 127.0.0.1 or 0.0.0.0"
+        ) from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise UserError(
+                f"cannot listen on {host}:{port} ({exc.strerror}); pass another --port or --host"
+            ) from None
