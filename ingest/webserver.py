@@ -207,8 +207,8 @@ class SiteHandler(BaseHTTPRequestHandler):
         root = self.server.root
         assert root is not None
         rel = posixpath.normpath(unquote(url_path)).lstrip("/")
-        if rel.startswith("..") or "\x00" in rel:
-            return None
+        if rel.startswith("..") or "\x00" in rel or "/." in f"/{rel}":
+            return None  # outside the root, or a dotfile (the generator's stamp)
         target = root / rel if rel not in ("", ".") else root
         if target.is_dir():
             if not url_path.endswith("/"):
@@ -397,6 +397,7 @@ http {{
         sub_filter_once off;
         sub_filter_last_modified on;
         sub_filter_types text/plain application/xml application/rss+xml application/atom+xml;
+        location ~ /\\. {{ return 404; }}
         location / {{ try_files $uri $uri/ =404; }}
     }}
 }}

@@ -16,8 +16,10 @@ from ingest.sitegen import (
     build_site,
     demo_articles,
     expected_records,
+    iter_expected,
 )
 from ingest.sitegen.boilerplate import PHRASES
+from ingest.sitegen.synthetic import build_synthetic_site, page_size_for, synthetic_articles
 
 NS = {
     "sm": "http://www.sitemaps.org/schemas/sitemap/0.9",
@@ -248,3 +250,65 @@ def test_base_url_baked_in(tmp_path: Path) -> None:
 def test_unknown_theme(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown theme 'nope'"):
         build_site(tmp_path, demo_articles("minimal"), "nope")
+
+
+def test_synthetic_is_deterministic_and_lazy() -> None:
+    a, b = synthetic_articles(50, seed=7), synthetic_articles(50_000_000, seed=7)
+    assert a[42].title == b[42].title and a[42].paragraphs == b[42].paragraphs
+    assert a.summary(42).published == a[42].published
+    other = synthetic_articles(50, seed=8)
+    assert other[42].paragraphs != a[42].paragraphs
+    dates = [a.summary(i).published for i in range(50)]
+    assert dates == sorted(dates) and all(d.utcoffset() is not None for d in dates)
+    assert len({a.summary(i).slug for i in range(50)}) == 50
+    with pytest.raises(IndexError):
+        a[50]
+
+
+def test_synthetic_site(tmp_path: Path) -> None:
+    n = 120
+    manifest = build_site(
+        tmp_path / "s1",
+        synthetic_articles(n, 3),
+        "wordpress",
+        page_size=page_size_for(3),
+        sitemap_size=50,
+        per_page=20,
+    )
+    build_site(
+        tmp_path / "s2",
+        synthetic_articles(n, 3),
+        "wordpress",
+        page_size=page_size_for(3),
+        sitemap_size=50,
+        per_page=20,
+    )
+    assert len(manifest.articles) == n and len(manifest.amp) == n // 5
+    sizes = [resolve(tmp_path / "s1", p).stat().st_size for p in manifest.articles]
+    assert min(sizes) >= 60_000 and max(sizes) <= 155_000
+    for path in manifest.articles[::17] + manifest.sitemaps:
+        one = resolve(tmp_path / "s1", path).read_bytes()
+        assert one == resolve(tmp_path / "s2", path).read_bytes()  # same seed, same bytes
+    # sitemaps split at 50 URLs and together list every article
+    index = xml_at(tmp_path / "s1", "/sitemap_index.xml")
+    children = index.xpath("//sm:loc/text()", namespaces=NS)
+    locs = set()
+    for child in children:
+        locs |= set(xml_at(tmp_path / "s1", child).xpath("//sm:url/sm:loc/text()", namespaces=NS))
+    assert {BASE + p for p in manifest.articles} <= locs
+    assert len([c for c in children if "post-sitemap" in c]) == 3
+    records = list(iter_expected(synthetic_articles(n, 3), "wordpress"))
+    assert [r["path"] for r in records] == manifest.articles
+    for record in records[::29]:
+        page = html.fromstring(resolve(tmp_path / "s1", record["path"]).read_bytes())
+        text = page.text_content()
+        assert all(p in text for p in record["paragraphs"])
+        assert all(junk in text for junk in record["boilerplate"])
+
+
+def test_build_synthetic_site_reuses(tmp_path: Path) -> None:
+    first = build_synthetic_site(tmp_path, 30, seed=1)
+    again = build_synthetic_site(tmp_path, 30, seed=1)
+    assert not first["reused"] and again["reused"] and again["articles"] == 30
+    changed = build_synthetic_site(tmp_path, 31, seed=1)
+    assert not changed["reused"] and changed["articles"] == 31

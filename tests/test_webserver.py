@@ -214,3 +214,11 @@ def test_cli_serves_and_rejects_bad_dir(site: Path, tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_dotfiles_hidden(tmp_path: Path) -> None:
+    (tmp_path / ".sitegen.json").write_text("{}")
+    (tmp_path / "index.html").write_text("<p>hi</p>")
+    with serve_site(tmp_path) as base:
+        assert get(base, "/.sitegen.json")[0] == 404
+        assert get(base, "/")[0] == 200

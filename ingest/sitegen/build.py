@@ -97,14 +97,18 @@ def build_site(
     per_page: int = 10,
     max_listing_pages: int | None = None,
     page_size: Callable[[int], int] | None = None,
+    sitemap_size: int | None = None,
 ) -> SiteManifest:
     """Write the site for ``articles`` into ``out_dir`` and return what was written.
 
     ``base_url`` defaults to the ``{{BASE}}`` token that :mod:`ingest.webserver` replaces with
     the request's origin; pass a real origin to bake it in (for a server that cannot rewrite).
-    ``page_size(post_id)`` pads article pages to that many bytes (synthetic benchmark sites).
+    ``page_size(post_id)`` pads article pages to that many characters (synthetic benchmark
+    sites); ``sitemap_size`` overrides the theme's URLs per child sitemap.
     """
     th = get_theme(theme)
+    if sitemap_size:
+        th.sitemap_size = sitemap_size
     root = Path(out_dir)
     root.mkdir(parents=True, exist_ok=True)
     ordered, summaries = prepare(articles)

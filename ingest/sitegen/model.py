@@ -7,6 +7,7 @@ it back into the record an extractor should produce, so tests compare field by f
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -110,6 +111,7 @@ def _block(raw: str | dict[str, Any]) -> Block:
 _TRANSLIT = str.maketrans({"ß": "ss", "æ": "ae", "ø": "o", "å": "a", "ł": "l"})
 
 
+@functools.lru_cache(maxsize=4096)
 def slugify(text: str, limit: int = 70) -> str:
     """URL slug the way CMSs make them: ASCII, lowercase, hyphens; keeps non-Latin text."""
     text = unicodedata.normalize("NFKD", text.translate(_TRANSLIT))

@@ -162,23 +162,34 @@ def insert_points(blocks: Sequence[Block]) -> dict[str, int]:
     }
 
 
+def _padding_block(size: int = 200_000) -> str:
+    """Inline theme config of realistic shape, built once and sliced per page."""
+    lines = []
+    total = 0
+    i = 0
+    while total < size:
+        line = (
+            f'tdLocalCache.data["td_block_{i}"] = {{"atts":"{{\\"limit\\":\\"5\\",'
+            f'\\"offset\\":\\"{i * 7}\\"}}","td_column_number":2,"max_num_pages":"{i % 13}"}};\n'
+        )
+        lines.append(line)
+        total += len(line)
+        i += 1
+    return "".join(lines)
+
+
+_PADDING = _padding_block()
+
+
 def padding(target: int, current: int, seed: int) -> str:
     """Inline script filler so synthetic pages weigh what real ones do (60-150 KB).
 
     Real theme pages carry tens of KB of inline config and tracking code; a crawler must read
-    and skip it, so the benchmark should too."""
-    missing = target - current
-    if missing <= 64:
+    and skip it, so the benchmark should too. ``current`` and ``target`` count characters."""
+    head = f'<script type="text/javascript">\n/* td_config post {seed} */\n'
+    tail = "</script>\n"
+    missing = target - current - len(head) - len(tail)
+    if missing <= 0:
         return ""
-    out: list[str] = []
-    size = 0
-    i = 0
-    while size < missing - 40:
-        line = (
-            f'tdLocalCache.data["td_block_{seed}_{i}"] = {{"atts":"{{\\"limit\\":\\"5\\",'
-            f'\\"offset\\":\\"{i * 7}\\"}}","td_column_number":2,"max_num_pages":"{i % 13}"}};\n'
-        )
-        out.append(line)
-        size += len(line)
-        i += 1
-    return '<script type="text/javascript">\n' + "".join(out) + "</script>\n"
+    start = (seed * 977) % 1000
+    return head + _PADDING[start : start + missing] + tail
