@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -92,14 +92,17 @@ class Rules:
 
     drop_tags: tuple[str, ...]
     unwrap_tags: tuple[str, ...]
+    furniture_tags: tuple[str, ...]
     hidden: etree.XPath
     class_drop: re.Pattern[str]
     class_keep: re.Pattern[str]
     drop_selectors: etree.XPath | None
+    source_drop: etree.XPath | None
     keep_selectors: etree.XPath | None
     block_full: re.Pattern[str]
     block_prefix: re.Pattern[str]
     prefix_max_chars: int
+    max_share: float
 
 
 def load_rules(drop: Sequence[str] = (), keep: Sequence[str] = ()) -> Rules:
@@ -125,16 +128,19 @@ def _load_rules(drop: tuple[str, ...], keep: tuple[str, ...], path: Path) -> Rul
     return Rules(
         drop_tags=tuple(data["tags"]["drop"]),
         unwrap_tags=tuple(data["tags"]["unwrap"]),
+        furniture_tags=tuple(data["tags"]["furniture"]),
         hidden=hidden,
         class_drop=_alternation(data["class_id"]["drop"]),
         class_keep=_alternation(data["class_id"]["keep"]),
-        drop_selectors=_selectors([*data["selectors"]["drop"], *drop], "drop"),
+        drop_selectors=_selectors(data["selectors"]["drop"], "drop"),
+        source_drop=_selectors(drop, "drop") if drop else None,
         keep_selectors=_selectors(keep, "keep") if keep else None,
         block_full=re.compile(
             "(?:" + "|".join(f"(?:{p})" for p in blocks["full"]) + r")[\s.!:]*", re.I | re.S
         ),
         block_prefix=_alternation(blocks["prefix"], anchored=True),
         prefix_max_chars=int(blocks.get("prefix_max_chars", 200)),
+        max_share=float(data["guard"]["max_share"]),
     )
 
 
@@ -166,12 +172,23 @@ def prune_page(root: lxml.html.HtmlElement, rules: Rules) -> list[lxml.html.Html
     etree.strip_elements(root, *rules.drop_tags, with_tail=False)
     kept = rules.keep_selectors(root) if rules.keep_selectors is not None else []
     protected = _protected(root, rules, kept)
-    doomed = [el for el in rules.hidden(root) if el not in protected]
+    doomed = [el for el in root.iter(*rules.furniture_tags) if el not in protected]
+    doomed += [el for el in rules.hidden(root) if el not in protected]
     if rules.drop_selectors is not None:
         doomed += [el for el in rules.drop_selectors(root) if el not in protected]
     doomed += _class_id_matches(root, rules, protected)
-    for el in doomed:
+    measure = _paragraph_chars
+    page_text = measure(root)
+    if page_text < 0.2 * len(root.text_content()):  # pages written with <div>/<br> only
+        measure = _all_chars
+        page_text = measure(root)
+    limit = rules.max_share * page_text
+    doomed = [el for el in doomed if not _holds_article(el, limit, measure)]
+    for el in doomed:  # decided before any removal, so earlier drops cannot sway the guard
         _drop(el)
+    if rules.source_drop is not None:
+        for el in rules.source_drop(root):
+            _drop(el)
     return kept
 
 
@@ -217,6 +234,24 @@ def _class_id_matches(
         if rules.class_drop.search(value) and not rules.class_keep.search(value):
             found.append(el)
     return found
+
+
+def _paragraph_chars(el: lxml.html.HtmlElement) -> int:
+    """Characters of running text (``<p>`` elements) inside ``el``."""
+    return sum(len(p.text_content()) for p in el.iter("p"))
+
+
+def _all_chars(el: lxml.html.HtmlElement) -> int:
+    return len(el.text_content())
+
+
+def _holds_article(
+    el: lxml.html.HtmlElement, limit: float, measure: Callable[[lxml.html.HtmlElement], int]
+) -> bool:
+    """True when ``el`` holds more than ``limit`` characters of the page's running text."""
+    if len(el.text_content()) <= limit:
+        return False  # cheap test first: too little text of any kind
+    return measure(el) > limit
 
 
 def _drop(el: lxml.html.HtmlElement) -> None:

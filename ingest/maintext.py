@@ -17,6 +17,7 @@ fragment to the BeautifulSoup paragraph cleaner (:func:`ingest.clean.clean_fragm
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import lxml.html
 from lxml import etree
@@ -97,68 +98,197 @@ def main_paragraphs(root: lxml.html.HtmlElement, rules: Rules) -> list[str]:
     body = root.find("body")
     if body is None:
         body = root
-    container = _join(kept) if kept else find_body(body)
-    if container is None:
+    containers = _outermost(kept) if kept else find_body(body)
+    if not containers:
         return []
-    return clean_fragment(fragment_html(container, rules), rules)
+    return clean_fragment("".join(fragment_html(el, rules) for el in containers), rules)
 
 
-def _join(elements: list[lxml.html.HtmlElement]) -> lxml.html.HtmlElement:
-    """One element holding copies of the ``keep`` matches, outermost only, in page order."""
-    outer = [el for el in elements if not any(a in elements for a in el.iterancestors())]
-    if len(outer) == 1:
-        return outer[0]
-    wrapper = lxml.html.Element("div")
-    for el in outer:
-        wrapper.append(_copy(el))
-    return wrapper
+def _outermost(elements: list[lxml.html.HtmlElement]) -> list[lxml.html.HtmlElement]:
+    """The ``keep`` matches that are not inside another match, in page order."""
+    chosen = set(elements)
+    return [el for el in elements if not any(a in chosen for a in el.iterancestors())]
 
 
-def _copy(el: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
-    clone = lxml.html.fromstring(lxml.html.tostring(el, encoding="unicode", with_tail=False))
-    return clone
+def find_body(body: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    """The elements that hold the article's paragraphs and little else (see module doc)."""
+    stats, paragraphs = _measure(body)
+    scores = _score_ancestors(paragraphs)
+    if not scores:
+        return []
+
+    def final(el: lxml.html.HtmlElement) -> float:
+        total, link = stats.get(el, (0, 0))
+        return scores.get(el, 0.0) * (1 - link / total if total else 1)
+
+    ranked = sorted(scores, key=final, reverse=True)
+    top = _climb(ranked[0], ranked, final, scores, body)
+    chunks = _same_class_chunks(top, body, scores)
+    if len(chunks) > 1:
+        return chunks
+    return _with_siblings(top, final, scores, stats)
 
 
-def find_body(body: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
-    """The element that holds the article's paragraphs and little else (see module doc)."""
-    stats: dict[lxml.html.HtmlElement, tuple[int, int, int, int, int]] = {}
-    best, best_score = None, 0.0
+def _measure(
+    body: lxml.html.HtmlElement,
+) -> tuple[dict[lxml.html.HtmlElement, tuple[int, int]], list[tuple[lxml.html.HtmlElement, int]]]:
+    """Bottom-up: (text chars, link chars) of every element, and the paragraphs of the page.
+
+    A paragraph is a non-inline element whose own inline text (not that of nested blocks) has
+    at least ``PARA_MIN`` characters, less than half of them in links.
+    """
+    stats: dict[lxml.html.HtmlElement, tuple[int, int]] = {}
+    inline_of: dict[lxml.html.HtmlElement, tuple[int, int]] = {}
+    paragraphs: list[tuple[lxml.html.HtmlElement, int]] = []
     for el in reversed(list(body.iter())):
         tag = el.tag
         if not isinstance(tag, str):
             continue
         text = el.text
         own = len(text.strip()) if text else 0
-        total, link, good, inline, inline_link = own, 0, 0, own, 0
+        total, link, inline, inline_link = own, 0, own, 0
         for child in el:
             tail = child.tail
             if tail:
                 n = len(tail.strip())
                 total += n
                 inline += n
-            child_stats = stats.pop(child, None)
-            if child_stats is None:
-                continue
-            c_total, c_link, c_good, c_inline, c_inline_link = child_stats
+            c_total, c_link = stats.get(child, (0, 0))
             total += c_total
             link += c_link
-            good += c_good
-            if child.tag in INLINE_TAGS:
-                inline += c_inline
-                inline_link += c_inline_link
+            child_inline = inline_of.pop(child, None)
+            if child_inline is not None:
+                inline += child_inline[0]
+                inline_link += child_inline[1]
         if tag == "a":
             link = total
             inline_link = inline
+        stats[el] = (total, link)
         if tag in INLINE_TAGS:
-            stats[el] = (total, link, good, inline, inline_link)
+            inline_of[el] = (inline, inline_link)
+        elif inline >= PARA_MIN and inline_link * 2 < inline:
+            paragraphs.append((el, inline))
+    return stats, paragraphs
+
+
+_TAG_BONUS = {"div": 5, "article": 5, "pre": 3, "td": 3, "blockquote": 3, "section": 3}
+_TAG_BONUS.update(dict.fromkeys(["address", "ol", "ul", "dl", "dd", "dt", "li", "form"], -3))
+_TAG_BONUS.update(dict.fromkeys(["h1", "h2", "h3", "h4", "h5", "h6", "th"], -5))
+_COMMAS = re.compile(r"[,\u060c\u3001\uff0c]")
+
+
+def _score_ancestors(
+    paragraphs: list[tuple[lxml.html.HtmlElement, int]],
+) -> dict[lxml.html.HtmlElement, float]:
+    """Each paragraph lends its weight to its parent (full), grandparent (half) and beyond."""
+    scores: dict[lxml.html.HtmlElement, float] = {}
+    for el, chars in paragraphs:
+        text = el.text_content() if len(el) < 40 else el.text or ""
+        weight = 1 + len(_COMMAS.findall(text)) + min(chars // 100, 3)
+        for level, anc in enumerate(el.iterancestors()):
+            if level >= 5:
+                break
+            if anc not in scores:
+                scores[anc] = _TAG_BONUS.get(anc.tag, 0)
+            scores[anc] += weight / (1 if level == 0 else 2 if level == 1 else level * 3)
+    return scores
+
+
+def _climb(
+    top: lxml.html.HtmlElement,
+    ranked: list[lxml.html.HtmlElement],
+    final: Callable[[lxml.html.HtmlElement], float],
+    scores: dict[lxml.html.HtmlElement, float],
+    body: lxml.html.HtmlElement,
+) -> lxml.html.HtmlElement:
+    """Move up from the top candidate when the article is split over several blocks.
+
+    Three strong runners-up under one ancestor mean that ancestor is the article; a parent
+    scoring higher than its child holds more of it; an only child stands for its parent.
+    """
+    best = final(top)
+    runners = [set(c.iterancestors()) for c in ranked[1:6] if final(c) >= 0.75 * best]
+    if len(runners) >= 3:
+        for parent in top.iterancestors():
+            if parent is body:
+                break
+            if sum(parent in ancestors for ancestors in runners) >= 3:
+                top = parent
+                break
+    last = final(top)
+    threshold = last / 3
+    for parent in top.iterancestors():
+        if parent is body:
+            break
+        if parent not in scores:
             continue
-        if inline >= PARA_MIN and inline_link * 2 < inline:
-            good += inline - inline_link
-        stats[el] = (total, link, good, 0, 0)
-        score = good - ALPHA * (total - good)
-        if score > best_score:
-            best, best_score = el, score
-    return best
+        score = final(parent)
+        if score < threshold:
+            break
+        if score > last:
+            top = parent
+            break
+        last = score
+    while top is not body and (parent := top.getparent()) is not None and len(parent) == 1:
+        top = parent
+    return top
+
+
+def _same_class_chunks(
+    top: lxml.html.HtmlElement,
+    body: lxml.html.HtmlElement,
+    scores: dict[lxml.html.HtmlElement, float],
+) -> list[lxml.html.HtmlElement]:
+    """Other blocks of the article when a site cuts its body into chunks of one class.
+
+    Many sites emit the body as several ``<div class="article-body__chunk">`` elements with ads
+    or embeds in between: every element with the top candidate's tag and class that holds
+    paragraphs belongs to the article.
+    """
+    cls = top.get("class")
+    if not cls:
+        return [top]
+    same = [el for el in body.iter(top.tag) if el.get("class") == cls and el in scores]
+    if len(same) < 2:
+        return [top]
+    inner = set(same)
+    return [el for el in same if not any(a in inner for a in el.iterancestors())]
+
+
+_SENTENCE_END = re.compile(r"[.!?。！？](\s|$)")
+
+
+def _with_siblings(
+    top: lxml.html.HtmlElement,
+    final: Callable[[lxml.html.HtmlElement], float],
+    scores: dict[lxml.html.HtmlElement, float],
+    stats: dict[lxml.html.HtmlElement, tuple[int, int]],
+) -> list[lxml.html.HtmlElement]:
+    """The top candidate plus siblings that look like more of the same article."""
+    parent = top.getparent()
+    if parent is None:
+        return [top]
+    top_score = final(top)
+    threshold = max(10.0, top_score * 0.2)
+    top_class = top.get("class")
+    chosen = []
+    for sibling in parent:
+        if sibling is top:
+            chosen.append(sibling)
+            continue
+        if not isinstance(sibling.tag, str):
+            continue
+        bonus = top_score * 0.2 if top_class and sibling.get("class") == top_class else 0
+        if sibling in scores and final(sibling) + bonus >= threshold:
+            chosen.append(sibling)
+        elif sibling.tag == "p":
+            total, link = stats.get(sibling, (0, 0))
+            density = link / total if total else 1
+            if (total > 80 and density < 0.25) or (
+                0 < total <= 80 and link == 0 and _SENTENCE_END.search(sibling.text_content())
+            ):
+                chosen.append(sibling)
+    return chosen
 
 
 def fragment_html(container: lxml.html.HtmlElement, rules: Rules) -> str:
