@@ -410,6 +410,10 @@ class PageSources:
         return first_h1(self.tree)
 
     @cached_property
+    def marked(self) -> MarkedElements:
+        return MarkedElements.find(self.tree)
+
+    @cached_property
     def region(self) -> lxml.html.HtmlElement:
         return headline_region(self.h1, self.tree)
 
@@ -563,6 +567,43 @@ class PageSources:
         return selectors if paywalled else None
 
 
+#: Attribute values are fetched in one XPath and matched in Python: many times faster than
+#: an XPath predicate per element with translate()/contains().
+_ATTR_XPATH = lxml.etree.XPath("//@class | //@id | //@rel | //@itemprop")
+_MARK = re.compile(
+    r"(?P<byline>byline|author|autor|writer|^creator$)|(?P<heading>headline|title|heading)",
+    re.IGNORECASE,
+)
+_NOT_HEADING_TAGS = frozenset(["meta", "link", "title", "script", "style", "img", "a", "body"])
+
+
+class MarkedElements:
+    """Elements whose class/id/rel/itemprop mark them as a byline or a headline."""
+
+    def __init__(
+        self, bylines: list[lxml.html.HtmlElement], headings: list[lxml.html.HtmlElement]
+    ) -> None:
+        self.bylines = bylines
+        self.headings = headings
+
+    @classmethod
+    def find(cls, tree: lxml.html.HtmlElement) -> MarkedElements:
+        """One pass over the page's attribute values (they are cheaper than elements)."""
+        bylines: list[lxml.html.HtmlElement] = []
+        headings: list[lxml.html.HtmlElement] = []
+        for value in _ATTR_XPATH(tree):
+            match = _MARK.search(value)
+            if match is None:
+                continue
+            el = value.getparent()
+            found = bylines if match.lastgroup == "byline" else headings
+            if found and found[-1] is el:
+                continue
+            if found is bylines or el.tag not in _NOT_HEADING_TAGS:
+                found.append(el)
+        return cls(bylines, headings)
+
+
 def _is_false(value: Any) -> bool:
     if isinstance(value, list):
         return any(_is_false(v) for v in value)
@@ -663,7 +704,7 @@ def pick_title(src: PageSources) -> str | None:
 
 def _headline_element(src: PageSources, names: list[str]) -> str | None:
     """Text of the first element marked as a headline (class/id headline or title)."""
-    for el in _heading_elements(src.tree):
+    for el in _heading_elements(src):
         text = clean_text(el.text_content())
         plausible = text and 3 <= len(text.split()) <= 30 and not _is_site_part(text, names)
         if plausible and not is_foreign(el):
@@ -671,16 +712,21 @@ def _headline_element(src: PageSources, names: list[str]) -> str | None:
     return None
 
 
-_HEADING_ATTR = re.compile(r"headline|title|heading", re.IGNORECASE)
-
-
 def heading_in_title(raw: str, src: PageSources) -> str | None:
-    """The longest visible heading (h1, h2, class*=headline/title) contained in ``raw``."""
+    """The longest visible heading (h1, h2, class*=headline/title) contained in ``raw``.
+
+    <h1>/<h2> are tried first; the page-wide pass over marked elements only when they fail.
+    """
     target = _normalise_name(raw)
     if not target:
         return None
+    tags = [el for tag in ("h1", "h2") for el in islice(src.tree.iter(tag), 20)]
+    return _longest_within(tags, target) or _longest_within(src.marked.headings[:40], target)
+
+
+def _longest_within(elements: list[lxml.html.HtmlElement], target: str) -> str | None:
     best: str | None = None
-    for el in _heading_elements(src.tree):
+    for el in elements:
         text = clean_text(el.text_content())
         if not text or len(text) > 300 or (best and len(text) <= len(best)):
             continue
@@ -690,18 +736,10 @@ def heading_in_title(raw: str, src: PageSources) -> str | None:
     return best
 
 
-def _heading_elements(tree: lxml.html.HtmlElement) -> Iterator[lxml.html.HtmlElement]:
+def _heading_elements(src: PageSources) -> Iterator[lxml.html.HtmlElement]:
     for tag in ("h1", "h2"):
-        yield from islice(tree.iter(tag), 20)
-    seen = 0
-    for value in _ATTR_XPATH(tree):
-        if _HEADING_ATTR.search(value):
-            el = value.getparent()
-            if el.tag not in ("meta", "link", "title", "script", "style", "img", "a", "body"):
-                yield el
-                seen += 1
-                if seen >= 40:
-                    return
+        yield from islice(src.tree.iter(tag), 20)
+    yield from src.marked.headings[:40]
 
 
 def _title_tag(tree: lxml.html.HtmlElement) -> str | None:
@@ -806,7 +844,7 @@ def _is_site_part(part: str, site_names: list[str]) -> bool:
 
 _PREFIX_ANYCASE = re.compile(
     r"^(?:(?:written|posted|reported|published|compiled|words|story|text|reporting|interview)"
-    r"\s+by|by|von|por|par|autor(?:in)?|author|auteur|verfasst von|geschrieben von|texto|testo"
+    r"\s+by|by|from|von|por|par|autor(?:in)?|author|auteur|verfasst von|geschrieben von|texto|testo"
     r"|redakteur(?:in)?|reporter|an)\b\.?\s*[:\-]?\s*",
     re.IGNORECASE,
 )
@@ -815,24 +853,28 @@ _CUT = re.compile(
     r"(?:\b(?:e-?mail(?:\s+the)?\s+author|e-?mail|follow(?:\s+(?:on|me|us|@))?|view\s+(?:all|"
     r"profile|more|bio)|all\s+(?:posts|articles|stories)|more\s+(?:from|by|articles|stories|"
     r"posts)|see\s+(?:all|more)|updated|last\s+updated|posted\s+(?:on|at)|published\s+(?:on|at)"
-    r"|contact|twitter|facebook|linkedin|instagram|read\s+more|about\s+the\s+author)\b"
-    r"|https?://|www\.|\S*@\S+|\d).*$",
+    r"|contact|twitter|facebook|linkedin|instagram|read\s+more|about\s+the\s+author|permalink"
+    r"|website|other\s+(?:articles|posts|stories)|comments?|share|print)\b"
+    r"|https?://|www\.|\S*@\S+|(?:\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+    r",?\s+)?\d).*$",
     re.IGNORECASE,
 )
 _NAME_SPLIT_ANYCASE = re.compile(r"\s*(?:,|;|/|&|\+|\band\b|\bund\b|\bsowie\b|、|，)\s*", re.I)
 _NAME_SPLIT_LOWER = re.compile(r"\s+(?:y|et|e|og|och|en|i|ve|и|és|a)\s+")
 _PART_SPLIT = re.compile(r"\s*(?:[|\u2022\u00b7\n]|\s-\s|\s\u2013\s|\s\u2014\s)\s*")
 _ROLE = re.compile(
-    r"\b(?:staff|writer|writers|reporter|reporters|correspondent|editor|editors|contributor|"
-    r"contributing|columnist|journalist|photographer|producer|analyst|bureau|chief|senior|desk|"
-    r"intern|freelance|special to|redakteur(?:in)?|korrespondent(?:in)?|redaktion|newsroom|"
-    r"opinion|guest|team|edited|updated|published)\b",
+    r"\b(?:staff|writers?|reporters?|correspondents?|editors?|editorial|contributors?|"
+    r"contributing|columnists?|journalists?|photographers?|producers?|analysts?|bureau|chief|"
+    r"senior|desk|intern|freelance|special|redakteur(?:in)?|korrespondent(?:in)?|redaktion|"
+    r"newsroom|opinion|guest|team|edited|updated|published|posted|content|our|own|wire|"
+    r"services?)\b",
     re.IGNORECASE,
 )
 _ORG = re.compile(
     r"\b(?:news|press|media|agency|agencies|times|post|journal|tribune|herald|gazette|magazine|"
     r"online|radio|tv|television|network|group|inc|ltd|llc|gmbh|ag|dpa|afp|ap|reuters|kna|epd|"
-    r"associated press|bloomberg|sid|apa|efe|ansa|xinhua|tass|pa|ips)\b",
+    r"associated|bloomberg|sid|apa|efe|ansa|xinhua|tass|pa|ips|service|nachrichten|"
+    r"zeitung|noticias|wire|staff|desk|newsroom|\w+\.(?:com|net|org|de|co|uk|fr|es|it|in))\b",
     re.IGNORECASE,
 )
 _NOT_NAMES_WORDS = """
@@ -856,8 +898,13 @@ def pick_authors(src: PageSources) -> list[str]:
         persons = [n for n in names if not _is_org(n, site_names)]
         if persons:
             return _dedupe(persons)
-        orgs += names
+        orgs += [n for n in names if not _is_site(n, site_names)]
     return _dedupe(orgs)
+
+
+def _is_site(name: str, site_names: list[str]) -> bool:
+    """The publisher's own name is not an author (it is the ``site_name``)."""
+    return _normalise_name(name.lstrip("\x00")) in site_names
 
 
 def _structured_authors(src: PageSources) -> list[str]:
@@ -907,19 +954,8 @@ def _meta_authors(src: PageSources) -> list[str]:
 
 #: Attribute values are fetched in one XPath and matched in Python: many times faster than
 #: an XPath predicate per element with translate()/contains().
-_ATTR_XPATH = lxml.etree.XPath(".//@class | .//@id | .//@rel | .//@itemprop")
-_BYLINE_ATTR = re.compile(r"byline|author|autor|writer|^creator$", re.IGNORECASE)
-
-
-def byline_elements(scope: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
-    """Elements marked as bylines (class/id byline/author, rel=author, itemprop=author)."""
-    found: list[lxml.html.HtmlElement] = []
-    for value in _ATTR_XPATH(scope):
-        if _BYLINE_ATTR.search(value):
-            el = value.getparent()
-            if not found or found[-1] is not el:
-                found.append(el)
-    return found
+def _in_region(el: lxml.html.HtmlElement, region: lxml.html.HtmlElement) -> bool:
+    return any(parent is region for parent in el.iterancestors())
 
 
 _SKIP_TAGS = frozenset(["meta", "link", "script", "style", "img", "body", "html", "article"])
@@ -927,9 +963,11 @@ _SKIP_TAGS = frozenset(["meta", "link", "script", "style", "img", "body", "html"
 
 def _byline_authors(src: PageSources) -> list[str]:
     """Names in byline elements near the headline, else anywhere outside sidebars/comments."""
-    names = _byline_names(byline_elements(src.region))
-    if not names and src.region is not src.tree:
-        names = _byline_names(byline_elements(src.tree))
+    bylines = src.marked.bylines
+    near = [el for el in bylines if _in_region(el, src.region)]
+    names = _byline_names(near)
+    if not names and len(near) < len(bylines):
+        names = _byline_names(bylines)
     return names
 
 
@@ -944,11 +982,16 @@ def _byline_names(elements: list[lxml.html.HtmlElement]) -> list[str]:
         own = (el.get("class") or "") + " " + (el.get("id") or "")
         if _FOREIGN_CLASS.search(own) or is_foreign(el):
             continue
-        found = split_names(_byline_text(el))
+        found = [n for n in split_names(_byline_text(el)) if _full_name(n)]
         if found and anchor is None:
             anchor = el
         names += found
     return names
+
+
+def _full_name(name: str) -> bool:
+    """Page bylines must give a full name: single Latin words there are user names or labels."""
+    return len(name.split()) > 1 or any(ord(ch) >= 0x250 for ch in name)
 
 
 def _near(el: lxml.html.HtmlElement, anchor: lxml.html.HtmlElement) -> bool:
@@ -966,7 +1009,41 @@ def _byline_text(el: lxml.html.HtmlElement) -> str:
         if el.get("content"):
             return el.get("content") or ""
     text = el.text_content()
-    return text if len(text) <= 300 else ""
+    wide = sum(1 for ch in text if ord(ch) >= 0x2E80)  # CJK: a name is a few characters
+    return block_text(el) if len(text) + 2 * wide <= 300 else ""
+
+
+_BLOCK_WORDS = """
+    br p div li ul ol dl dd dt h1 h2 h3 h4 h5 h6 section header footer figure figcaption
+    table tr td address
+"""
+_BLOCK_TAGS = frozenset(_BLOCK_WORDS.split())
+
+
+def block_text(el: lxml.html.HtmlElement) -> str:
+    """Text of ``el`` with " | " at line and block breaks and spaces between elements.
+
+    ``text_content()`` glues "FRANCES ROBLES<br>McClatchy Newspapers" into one word run.
+    """
+    pieces: list[str] = []
+    _walk_text(el, pieces)
+    return " ".join(pieces)
+
+
+def _walk_text(node: lxml.html.HtmlElement, pieces: list[str]) -> None:
+    if not isinstance(node.tag, str) or node.tag in ("script", "style"):
+        return
+    block = node.tag in _BLOCK_TAGS
+    if block:
+        pieces.append("|")
+    if node.text:
+        pieces.append(node.text)
+    for child in node:
+        _walk_text(child, pieces)
+        if child.tail:
+            pieces.append(child.tail)
+    if block:
+        pieces.append("|")
 
 
 def split_names(text: str | None) -> list[str]:
@@ -980,20 +1057,42 @@ def split_names(text: str | None) -> list[str]:
         part = _CUT.sub("", _strip_prefix(part))
         for chunk in _NAME_SPLIT_ANYCASE.split(part):
             for name in _NAME_SPLIT_LOWER.split(chunk):
-                name = _strip_prefix(name)
+                name = _trim_name(_strip_prefix(name))
                 if is_person_name(name):
                     names.append(name)
     return names
 
 
+_TRAILING_WORD = re.compile(r"\s+(?:on|at|in|am|um|le|el|il|the|de|del|em|op)$", re.IGNORECASE)
+
+
 def _strip_prefix(text: str) -> str:
-    text = text.strip(_NAME_STRIP)
+    text = _TRAILING_WORD.sub("", text.strip(_NAME_STRIP)).strip(_NAME_STRIP)
     for _ in range(3):
         stripped = _PREFIX_LOWER.sub("", _PREFIX_ANYCASE.sub("", text)).strip(_NAME_STRIP)
         if stripped == text:
             break
         text = stripped
     return text
+
+
+_WEEKDAY = re.compile(
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|(?:mon|diens|donners|frei|sams|sonn)tag|mittwoch",
+    re.IGNORECASE,
+)
+_NOT_A_NAME = re.compile(r"\b(?:photos?|fotos?|images?|bild|illustration|video|graphics?)\b", re.I)
+
+
+def _trim_name(name: str) -> str:
+    """Cut what follows a name: "Joseph White AP Sports Writer", "Richard Lam Published"."""
+    words = name.split()
+    if words and words[0].casefold() in ("the", "our"):
+        return name  # "The Associated Press", "Our Foreign Staff": not a person anyway
+    for index, word in enumerate(words[2:], start=2):
+        bare = word.strip(_NAME_STRIP)
+        if _ROLE.fullmatch(bare) or _ORG.fullmatch(bare) or _WEEKDAY.fullmatch(bare):
+            return " ".join(words[:index])
+    return name
 
 
 def is_person_name(name: str) -> bool:
@@ -1005,7 +1104,11 @@ def is_person_name(name: str) -> bool:
     words = name.split()
     if len(words) > 6 or _ROLE.search(name) and len(words) <= 4 and _role_only(name):
         return False
+    if _NOT_A_NAME.search(name):
+        return False
     latin = all(ord(ch) < 0x250 for ch in name if ch.isalpha())
+    if sum(1 for ch in name if ord(ch) >= 0x2E80) > 12:
+        return False  # CJK names are a few characters; longer runs are labels or sentences
     return not (latin and words[0].islower() and len(words) > 1 and words[0] not in _PARTICLES)
 
 
@@ -1032,6 +1135,7 @@ def _is_org(name: str, site_names: list[str]) -> bool:
 
 
 def _dedupe(names: list[str]) -> list[str]:
+    """Unique names in order; "Jane Doe BBC News" goes when "Jane Doe" is also found."""
     seen: set[str] = set()
     out: list[str] = []
     for name in names:
@@ -1040,6 +1144,12 @@ def _dedupe(names: list[str]) -> list[str]:
         if key and key not in seen:
             seen.add(key)
             out.append(name)
+    keys = [_normalise_name(n) for n in out]
+    out = [
+        name
+        for name, key in zip(out, keys, strict=True)
+        if not any(other != key and key.startswith(other) for other in keys)
+    ]
     return out[:20]
 
 
@@ -1068,6 +1178,7 @@ _PUBLISHED_META = (
     "dcterms.date",
     "date",
     "cxenseparse:recs:publishtime",
+    "cxenseparse:publishtime",
     "og:pubdate",
     "originalpublicationdate",
     "citation_publication_date",
