@@ -95,6 +95,7 @@ class Rules:
     furniture_tags: tuple[str, ...]
     hidden: etree.XPath
     class_drop: re.Pattern[str]
+    class_always: re.Pattern[str]
     class_keep: re.Pattern[str]
     drop_selectors: etree.XPath | None
     source_drop: etree.XPath | None
@@ -130,7 +131,8 @@ def _load_rules(drop: tuple[str, ...], keep: tuple[str, ...], path: Path) -> Rul
         unwrap_tags=tuple(data["tags"]["unwrap"]),
         furniture_tags=tuple(data["tags"]["furniture"]),
         hidden=hidden,
-        class_drop=_alternation(data["class_id"]["drop"]),
+        class_drop=_alternation(data["class_id"]["drop"] + data["class_id"]["always_drop"]),
+        class_always=_alternation(data["class_id"]["always_drop"]),
         class_keep=_alternation(data["class_id"]["keep"]),
         drop_selectors=_selectors(data["selectors"]["drop"], "drop"),
         source_drop=_selectors(drop, "drop") if drop else None,
@@ -176,7 +178,8 @@ def prune_page(root: lxml.html.HtmlElement, rules: Rules) -> list[lxml.html.Html
     doomed += [el for el in rules.hidden(root) if el not in protected]
     if rules.drop_selectors is not None:
         doomed += [el for el in rules.drop_selectors(root) if el not in protected]
-    doomed += _class_id_matches(root, rules, protected)
+    matches = _class_id_matches(root, rules, protected)
+    doomed += [el for el in matches if not rules.class_always.search(_class_id(el))]
     measure = _paragraph_chars
     page_text = measure(root)
     if page_text < 0.2 * len(root.text_content()):  # pages written with <div>/<br> only
@@ -184,6 +187,7 @@ def prune_page(root: lxml.html.HtmlElement, rules: Rules) -> list[lxml.html.Html
         page_text = measure(root)
     limit = rules.max_share * page_text
     doomed = [el for el in doomed if not _holds_article(el, limit, measure)]
+    doomed += [el for el in matches if rules.class_always.search(_class_id(el))]
     for el in doomed:  # decided before any removal, so earlier drops cannot sway the guard
         _drop(el)
     if rules.source_drop is not None:
@@ -228,12 +232,16 @@ def _class_id_matches(
     for el in root.xpath("//body//*[@class or @id]"):
         if el in protected or el.tag in ("html", "body", "main"):
             continue
-        value = f"{el.get('class', '')} {el.get('id', '')}"
-        if "-" in value:
-            value = _TERM_CLASSES.sub(" ", value)
+        value = _class_id(el)
         if rules.class_drop.search(value) and not rules.class_keep.search(value):
             found.append(el)
     return found
+
+
+def _class_id(el: lxml.html.HtmlElement) -> str:
+    """The class and id values of ``el``, without WordPress term classes."""
+    value = f"{el.get('class', '')} {el.get('id', '')}"
+    return _TERM_CLASSES.sub(" ", value) if "-" in value else value
 
 
 def _paragraph_chars(el: lxml.html.HtmlElement) -> int:

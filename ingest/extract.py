@@ -13,23 +13,30 @@ cached per process.
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
 import lxml.html
+from lxml import etree
 
 from ingest.article import Article
 from ingest.clean import load_rules
 from ingest.decode import decode_html
 from ingest.language import detect_language
 from ingest.maintext import EmptyDocument, main_paragraphs, parse_html
+from ingest.metadata import extract_metadata, parse_json_lenient
 
-try:  # metadata is written alongside; the facade still works while it is missing
-    from ingest.metadata import extract_metadata
-except ImportError:  # pragma: no cover
-    extract_metadata = None  # type: ignore[assignment]
+#: JSON-LD articleBody replaces the markup's text when it is longer than this many characters
+#: and more than ARTICLE_BODY_RATIO times the markup's text.
+ARTICLE_BODY_MIN_CHARS = 400
+ARTICLE_BODY_RATIO = 2.0
+_ARTICLE_BODY_SCRIPTS = etree.XPath(
+    "//script[contains(@type, 'ld+json')][contains(., 'articleBody')]/text()"
+)
+_TAGS = re.compile(r"<[^>]+>")
 
 #: Schema.org / OpenGraph types that mark a page as one article.
 ARTICLE_TYPES = frozenset(
@@ -102,7 +109,10 @@ def extract(
         return Article(url=url, fetched_url=url, kind="empty", kind_reason=str(exc))
     meta = _metadata(root, url)
     teasers = _teaser_count(root)
+    body_scripts = _ARTICLE_BODY_SCRIPTS(root)  # read before boilerplate removal drops scripts
     paragraphs = main_paragraphs(root, rules)
+    if body_scripts:
+        paragraphs = _prefer_article_body(paragraphs, body_scripts)
     paragraphs = _without_title(paragraphs, meta.get("title"))
     article = Article(
         url=meta.get("url") or url,
@@ -134,9 +144,47 @@ def _decode(html: str | bytes, encoding: str | None) -> str:
 
 
 def _metadata(root: lxml.html.HtmlElement, url: str) -> dict[str, Any]:
-    if extract_metadata is None:  # pragma: no cover
-        return {}
     return extract_metadata(root, url)
+
+
+def _prefer_article_body(paragraphs: list[str], scripts: list[str]) -> list[str]:
+    """The JSON-LD ``articleBody`` when the page's markup gave much less text.
+
+    Some sites render the body with JavaScript and ship it only in structured data; others
+    hide it from the markup we can see. The markup wins whenever it has a fair share of it.
+    """
+    body = _article_body(scripts)
+    if not body:
+        return paragraphs
+    found = sum(len(p) for p in paragraphs)
+    if len(body) < ARTICLE_BODY_MIN_CHARS or len(body) <= ARTICLE_BODY_RATIO * found:
+        return paragraphs
+    lines = [" ".join(line.split()) for line in re.split(r"\n+|<br\s*/?>|</p>", body)]
+    return [_TAGS.sub("", line).strip() for line in lines if line.strip()]
+
+
+def _article_body(scripts: list[str]) -> str | None:
+    """The longest ``articleBody`` string of the page's JSON-LD scripts."""
+    best = ""
+    for script in scripts:
+        for node in _flatten_jsonld(parse_json_lenient(script)):
+            value = node.get("articleBody")
+            if isinstance(value, str) and len(value) > len(best):
+                best = value
+    return html_lib.unescape(best) if best else None
+
+
+def _flatten_jsonld(data: Any) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            found.append(item)
+            stack.extend(v for v in item.values() if isinstance(v, dict | list))
+    return found
 
 
 def _teaser_count(root: lxml.html.HtmlElement) -> int:

@@ -28,6 +28,10 @@ from ingest.clean import Rules, clean_fragment, prune_page
 PARA_MIN = 25
 #: Weight of non-paragraph text (menus, link lists, labels) against paragraph text.
 ALPHA = 1.0
+#: A parent joins the article when it adds this many times more paragraph text than other text.
+EXPAND_RATIO = 3
+#: A sibling of the chosen block with this much paragraph text (and little else) joins it.
+SIBLING_MIN_CHARS = 100
 #: Inline elements: their text belongs to the enclosing block.
 INLINE_TAGS = frozenset(
     [
@@ -118,11 +122,11 @@ def find_body(body: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
         return []
 
     def final(el: lxml.html.HtmlElement) -> float:
-        total, link = stats.get(el, (0, 0))
+        total, link, _good = stats.get(el, _ZERO)
         return scores.get(el, 0.0) * (1 - link / total if total else 1)
 
     ranked = sorted(scores, key=final, reverse=True)
-    top = _climb(ranked[0], ranked, final, scores, body)
+    top = _expand(_climb(ranked[0], ranked, final, scores, body), stats)
     chunks = _same_class_chunks(top, body, scores)
     if len(chunks) > 1:
         return chunks
@@ -131,13 +135,15 @@ def find_body(body: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
 
 def _measure(
     body: lxml.html.HtmlElement,
-) -> tuple[dict[lxml.html.HtmlElement, tuple[int, int]], list[tuple[lxml.html.HtmlElement, int]]]:
+) -> tuple[
+    dict[lxml.html.HtmlElement, tuple[int, int, int]], list[tuple[lxml.html.HtmlElement, int]]
+]:
     """Bottom-up: (text chars, link chars) of every element, and the paragraphs of the page.
 
     A paragraph is a non-inline element whose own inline text (not that of nested blocks) has
     at least ``PARA_MIN`` characters, less than half of them in links.
     """
-    stats: dict[lxml.html.HtmlElement, tuple[int, int]] = {}
+    stats: dict[lxml.html.HtmlElement, tuple[int, int, int]] = {}
     inline_of: dict[lxml.html.HtmlElement, tuple[int, int]] = {}
     paragraphs: list[tuple[lxml.html.HtmlElement, int]] = []
     for el in reversed(list(body.iter())):
@@ -146,16 +152,17 @@ def _measure(
             continue
         text = el.text
         own = len(text.strip()) if text else 0
-        total, link, inline, inline_link = own, 0, own, 0
+        total, link, good, inline, inline_link = own, 0, 0, own, 0
         for child in el:
             tail = child.tail
             if tail:
                 n = len(tail.strip())
                 total += n
                 inline += n
-            c_total, c_link = stats.get(child, (0, 0))
+            c_total, c_link, c_good = stats.get(child, _ZERO)
             total += c_total
             link += c_link
+            good += c_good
             child_inline = inline_of.pop(child, None)
             if child_inline is not None:
                 inline += child_inline[0]
@@ -163,17 +170,20 @@ def _measure(
         if tag == "a":
             link = total
             inline_link = inline
-        stats[el] = (total, link)
         if tag in INLINE_TAGS:
             inline_of[el] = (inline, inline_link)
         elif inline >= PARA_MIN and inline_link * 2 < inline:
             paragraphs.append((el, inline))
+            good += inline - inline_link
+        stats[el] = (total, link, good)
     return stats, paragraphs
 
 
+_ZERO = (0, 0, 0)
 _TAG_BONUS = {"div": 5, "article": 5, "pre": 3, "td": 3, "blockquote": 3, "section": 3}
 _TAG_BONUS.update(dict.fromkeys(["address", "ol", "ul", "dl", "dd", "dt", "li", "form"], -3))
 _TAG_BONUS.update(dict.fromkeys(["h1", "h2", "h3", "h4", "h5", "h6", "th"], -5))
+_CONTAINERS = frozenset(["div", "section", "article", "main", "td", "body", "form", "center"])
 _COMMAS = re.compile(r"[,\u060c\u3001\uff0c]")
 
 
@@ -185,7 +195,11 @@ def _score_ancestors(
     for el, chars in paragraphs:
         text = el.text_content() if len(el) < 40 else el.text or ""
         weight = 1 + len(_COMMAS.findall(text)) + min(chars // 100, 3)
+        if el.tag in _CONTAINERS:  # text written straight into a <div> (with <br>s)
+            scores[el] = scores.get(el, _TAG_BONUS.get(el.tag, 0)) + weight
         for level, anc in enumerate(el.iterancestors()):
+            if anc.tag == "html":
+                break
             if level >= 5:
                 break
             if anc not in scores:
@@ -218,7 +232,7 @@ def _climb(
     last = final(top)
     threshold = last / 3
     for parent in top.iterancestors():
-        if parent is body:
+        if parent is body or parent.tag in ("body", "html"):
             break
         if parent not in scores:
             continue
@@ -229,8 +243,29 @@ def _climb(
             top = parent
             break
         last = score
-    while top is not body and (parent := top.getparent()) is not None and len(parent) == 1:
+    while top.tag != "body" and (parent := top.getparent()) is not None and len(parent) == 1:
         top = parent
+    return top
+
+
+def _expand(
+    top: lxml.html.HtmlElement, stats: dict[lxml.html.HtmlElement, tuple[int, int, int]]
+) -> lxml.html.HtmlElement:
+    """Move up while the parent adds mostly running text (an article cut into wrappers).
+
+    The parent must add paragraphs, and at most a third as much other text (links, labels)
+    as paragraph text, so teaser lists and link boxes stop the climb.
+    """
+    total, _link, good = stats.get(top, _ZERO)
+    while top.tag not in ("body", "html") and (parent := top.getparent()) is not None:
+        if parent.tag in ("body", "html"):
+            break
+        p_total, _p_link, p_good = stats.get(parent, _ZERO)
+        gain_good = p_good - good
+        gain_other = (p_total - p_good) - (total - good)
+        if gain_good <= 0 or gain_other * EXPAND_RATIO > gain_good:
+            break
+        top, total, good = parent, p_total, p_good
     return top
 
 
@@ -262,7 +297,7 @@ def _with_siblings(
     top: lxml.html.HtmlElement,
     final: Callable[[lxml.html.HtmlElement], float],
     scores: dict[lxml.html.HtmlElement, float],
-    stats: dict[lxml.html.HtmlElement, tuple[int, int]],
+    stats: dict[lxml.html.HtmlElement, tuple[int, int, int]],
 ) -> list[lxml.html.HtmlElement]:
     """The top candidate plus siblings that look like more of the same article."""
     parent = top.getparent()
@@ -279,10 +314,16 @@ def _with_siblings(
         if not isinstance(sibling.tag, str):
             continue
         bonus = top_score * 0.2 if top_class and sibling.get("class") == top_class else 0
-        if sibling in scores and final(sibling) + bonus >= threshold:
+        total, link, good = stats.get(sibling, _ZERO)
+        if (
+            sibling in scores
+            and final(sibling) + bonus >= threshold
+            or good >= SIBLING_MIN_CHARS
+            and good * EXPAND_RATIO >= (total - good) * 4
+            and link * 5 < total
+        ):
             chosen.append(sibling)
         elif sibling.tag == "p":
-            total, link = stats.get(sibling, (0, 0))
             density = link / total if total else 1
             if (total > 80 and density < 0.25) or (
                 0 < total <= 80 and link == 0 and _SENTENCE_END.search(sibling.text_content())
