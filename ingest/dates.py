@@ -157,6 +157,22 @@ def _parse_text(text: str) -> datetime | None:
     return datetime(int(match["y"]), month, int(match["d"]), hour, minute)
 
 
+_DATE_IN_TEXT = re.compile(
+    r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?\b|\b\d{1,2}\.\d{1,2}\.\d{4}\b"
+)
+
+
+def search_date(text: str) -> datetime | None:
+    """The first full date written anywhere in ``text`` (ISO, ``28.04.2023``, month names)."""
+    match = _DATE_IN_TEXT.search(text)
+    if match:
+        return parse_date(match.group())
+    try:
+        return _parse_text(text)
+    except (ValueError, KeyError):
+        return None
+
+
 def is_plausible(moment: datetime, now: datetime | None = None) -> bool:
     """True when ``moment`` can be a publication date: not in the future, not before 1990."""
     now = now or datetime.now(UTC)
@@ -170,7 +186,9 @@ def to_iso(moment: datetime) -> str:
 
 def normalise_date(value: object, now: datetime | None = None) -> str | None:
     """Parse ``value`` and return it as ISO 8601 when it is a plausible publication date."""
-    parsed = parse_date(value)
+    parsed = value if isinstance(value, datetime) else parse_date(value)
+    if parsed is not None and parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
     if parsed is None or not is_plausible(parsed, now):
         return None
     return to_iso(parsed)

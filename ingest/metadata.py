@@ -28,13 +28,13 @@ from datetime import UTC, datetime
 from functools import cached_property
 from itertools import islice
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import jstyleson
 import lxml.etree
 import lxml.html
 
-from ingest.dates import normalise_date
+from ingest.dates import normalise_date, search_date
 from ingest.language import normalise_language
 
 log = logging.getLogger(__name__)
@@ -502,8 +502,8 @@ class PageSources:
         for candidate in candidates:
             full = self.absolute(candidate)
             if full and self._plausible_canonical(full):
-                return full.split("#", 1)[0]
-        return self.url.split("#", 1)[0]
+                return to_uri(full.split("#", 1)[0])
+        return to_uri(self.url.split("#", 1)[0])
 
     def _plausible_canonical(self, candidate: str) -> bool:
         """Reject canonicals that cannot name this article: home pages and parent sections."""
@@ -602,6 +602,13 @@ class MarkedElements:
             if found is bylines or el.tag not in _NOT_HEADING_TAGS:
                 found.append(el)
         return cls(bylines, headings)
+
+
+def to_uri(url: str) -> str:
+    """Percent-encode non-ASCII characters (IRI -> URI), so one article has one URL string."""
+    if url.isascii():
+        return url
+    return quote(url, safe=":/?#[]@!$&'()*+,;=%~")
 
 
 def _is_false(value: Any) -> bool:
@@ -1209,6 +1216,8 @@ def pick_date(src: PageSources, modified: bool) -> str | None:
     values: list[Any] = [v for value in src.structured(*keys) for v in as_list(value)]
     for key in _MODIFIED_META if modified else _PUBLISHED_META:
         values += src.meta.get(key, [])
+    pattern = _OTHER_MODIFIED_KEY if modified else _OTHER_PUBLISHED_KEY
+    values += [v for key, vs in src.meta.items() if pattern.search(key) for v in vs]
     for value in values:
         iso = normalise_date(value, src.now)
         if iso:
@@ -1217,7 +1226,31 @@ def pick_date(src: PageSources, modified: bool) -> str | None:
         iso = normalise_date(value, src.now)
         if iso:
             return iso
-    return None if modified else _htmldate(src)
+    if modified:
+        return None
+    return _title_date(src) or _htmldate(src)
+
+
+#: Meta names of publication dates beyond the well-known ones ("DCSext.articleFirstPublished").
+_OTHER_PUBLISHED_KEY = re.compile(
+    r"first-?published|publi(?:shed|cation|sh)[-_.: ]?(?:date|time|at|on)|pub[-_]?date"
+    r"|date[-_.]?(?:published|publication|created)",
+    re.IGNORECASE,
+)
+_OTHER_MODIFIED_KEY = re.compile(
+    r"(?:last-?)?(?:modified|updated?)[-_.: ]?(?:date|time|at|on)|date[-_.]?(?:modified|updated)",
+    re.IGNORECASE,
+)
+
+
+def _title_date(src: PageSources) -> str | None:
+    """A date printed in the page title ("Headline | DW | 28.04.2023")."""
+    for text in (src.first_meta("og:title"), _title_tag(src.tree)):
+        found = search_date(text or "")
+        iso = normalise_date(found, src.now) if found else None
+        if iso:
+            return iso
+    return None
 
 
 def _page_dates(tree: lxml.html.HtmlElement, modified: bool) -> Iterator[str]:

@@ -362,6 +362,21 @@ def test_htmldate_fallback_uses_the_url_date() -> None:
     assert meta["published_at"] == "2024-05-03T00:00:00+00:00"
 
 
+def test_publication_date_under_a_site_specific_meta_name() -> None:
+    doc = page('<meta name="DCSext.articleFirstPublished" content="2019-02-05 16:07">')
+    assert meta_of(doc)["published_at"] == "2019-02-05T16:07:00+00:00"
+
+
+def test_date_in_title_beats_dates_in_image_captions() -> None:
+    doc = page(
+        "<title>Storm hits coast | Europe | EXN | 28.04.2023</title>",
+        '<h1>Storm hits coast</h1><img src="/a.jpg" alt="The coast, 24 April 2023">'
+        "<p>Photo taken 24 April 2023.</p>",
+    )
+    meta = meta_of(doc, "https://news.example.com/storm-hits-coast/a-65464327")
+    assert meta["published_at"] == "2023-04-28T00:00:00+00:00"
+
+
 def test_no_date_at_all() -> None:
     doc = page(body="<h1>Storm</h1><p>Text without any date.</p>")
     assert meta_of(doc, "https://news.example.com/storm")["published_at"] is None
@@ -406,6 +421,13 @@ def test_wrong_canonicals_ignored(bad: str) -> None:
 
 def test_canonical_falls_back_to_fetched_url_without_fragment() -> None:
     assert meta_of(page(), URL + "#comments")["url"] == URL
+
+
+def test_non_ascii_canonical_is_percent_encoded() -> None:
+    doc = page('<link rel="canonical" href="/artikel/474126.orden-fürs-morden.html">')
+    assert meta_of(doc)["url"] == (
+        "https://news.example.com/artikel/474126.orden-f%C3%BCrs-morden.html"
+    )
 
 
 def test_cross_domain_article_canonical_is_kept() -> None:
