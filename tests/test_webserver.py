@@ -222,3 +222,28 @@ def test_dotfiles_hidden(tmp_path: Path) -> None:
     with serve_site(tmp_path) as base:
         assert get(base, "/.sitegen.json")[0] == 404
         assert get(base, "/")[0] == 200
+
+
+def test_precompressed_baked_site(tmp_path: Path) -> None:
+    """A site with its origin baked in and .gz files ready is served without compressing."""
+    from ingest.webserver import free_port
+
+    with pytest.raises(ValueError, match="precompress needs a real base_url"):
+        build_site(tmp_path / "x", demo_articles("minimal"), "minimal", precompress=True)
+    port = free_port()
+    origin = f"http://127.0.0.1:{port}"
+    build_site(tmp_path, demo_articles("wordpress"), "wordpress", base_url=origin, precompress=True)
+    packed = (tmp_path / ARTICLE.strip("/") / "index.html.gz").read_bytes()
+    servers = [lambda: serve_site(tmp_path, port=port)]
+    if nginx_binary():
+        servers.append(lambda: serve_with_nginx(tmp_path, port=port, rewrite_base=False))
+    for serve in servers:
+        with serve() as base:
+            assert base == origin
+            status, headers, body = get(base, ARTICLE, headers={"Accept-Encoding": "gzip"})
+            assert status == 200 and headers["content-encoding"] == "gzip"
+            assert body == packed  # the file written at build time, byte for byte
+            status, headers, plain = get(base, ARTICLE)
+            assert "content-encoding" not in headers and gzip.decompress(packed) == plain
+            assert int(headers["content-length"]) == len(plain)
+            assert f'href="{origin}{ARTICLE}"'.encode() in plain

@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 
-from . import DEMO_SITES, THEMES, build_site, demo_articles
+from . import BASE, DEMO_SITES, THEMES, build_site, demo_articles
 from .synthetic import build_synthetic_site
 
 
@@ -33,6 +33,17 @@ def main(argv: list[str] | None = None) -> int:
         help="synthetic: cap on pages per listing (default 100)",
     )
     parser.add_argument(
+        "--base-url",
+        default=None,
+        help="synthetic: bake this origin into absolute URLs (default: the {{BASE}} token "
+        "that the web servers replace per request)",
+    )
+    parser.add_argument(
+        "--precompress",
+        action="store_true",
+        help="synthetic, with --base-url: also write FILE.gz for every page (gzip_static)",
+    )
+    parser.add_argument(
         "--no-reuse", action="store_true", help="synthetic: rebuild even if OUT holds the same site"
     )
     args = parser.parse_args(argv)
@@ -40,15 +51,21 @@ def main(argv: list[str] | None = None) -> int:
         if args.synthetic < 0:
             print("error: --synthetic N needs N >= 0", file=sys.stderr)
             return 2
-        info = build_synthetic_site(
-            args.out,
-            args.synthetic,
-            args.seed,
-            args.theme or "wordpress",
-            per_page=args.per_page or 20,
-            max_listing_pages=args.max_listing_pages or None,
-            reuse=not args.no_reuse,
-        )
+        try:
+            info = build_synthetic_site(
+                args.out,
+                args.synthetic,
+                args.seed,
+                args.theme or "wordpress",
+                per_page=args.per_page or 20,
+                max_listing_pages=args.max_listing_pages or None,
+                reuse=not args.no_reuse,
+                base_url=args.base_url or BASE,
+                precompress=args.precompress,
+            )
+        except (OSError, ValueError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
         verb = "reused" if info["reused"] else f"built in {info['seconds']} s"
         print(
             f"{args.out}: {info['articles']} articles, {info['listings']} listing pages, "

@@ -5,6 +5,7 @@ in bounded memory: only the small per-article summaries stay in memory for the l
 
 from __future__ import annotations
 
+import gzip
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -68,10 +69,13 @@ def site_info(theme: Theme, summaries: Sequence[Summary], name: str | None) -> S
 class _Writer:
     """Writes paths under the root; bakes in a real origin when one is given."""
 
-    def __init__(self, root: Path, base_url: str, manifest: SiteManifest) -> None:
+    def __init__(
+        self, root: Path, base_url: str, manifest: SiteManifest, precompress: bool = False
+    ) -> None:
         self.root = root
         self.base_url = base_url.rstrip("/")
         self.manifest = manifest
+        self.precompress = precompress
 
     def write(self, path: str, content: str | bytes, index: str = "index.html") -> None:
         rel = path.lstrip("/")
@@ -79,12 +83,18 @@ class _Writer:
             rel += index
         target = self.root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
+        text = isinstance(content, str)
         if isinstance(content, str):
             if self.base_url != BASE:
                 content = content.replace(BASE, self.base_url)
             content = content.encode("utf-8")
         target.write_bytes(content)
         self.manifest.bytes_written += len(content)
+        if self.precompress and text and len(content) > 512:
+            # Served as-is by nginx's gzip_static and by ingest.webserver: no CPU per request.
+            target.with_name(target.name + ".gz").write_bytes(
+                gzip.compress(content, compresslevel=5, mtime=0)
+            )
 
 
 def build_site(
@@ -98,14 +108,21 @@ def build_site(
     max_listing_pages: int | None = None,
     page_size: Callable[[int], int] | None = None,
     sitemap_size: int | None = None,
+    precompress: bool = False,
 ) -> SiteManifest:
     """Write the site for ``articles`` into ``out_dir`` and return what was written.
 
     ``base_url`` defaults to the ``{{BASE}}`` token that :mod:`ingest.webserver` replaces with
     the request's origin; pass a real origin to bake it in (for a server that cannot rewrite).
     ``page_size(post_id)`` pads article pages to that many characters (synthetic benchmark
-    sites); ``sitemap_size`` overrides the theme's URLs per child sitemap.
-    """
+    sites); ``sitemap_size`` overrides the theme's URLs per child sitemap. ``precompress``
+    writes a ``.gz`` beside every text file (needs a baked ``base_url``: a file with the
+    ``{{BASE}}`` token is rewritten per request and cannot be compressed ahead)."""
+    if precompress and base_url == BASE:
+        raise ValueError(
+            "precompress needs a real base_url: the {{BASE}} token is replaced "
+            "per request, so pages cannot be compressed ahead of time"
+        )
     th = get_theme(theme)
     if sitemap_size:
         th.sitemap_size = sitemap_size
@@ -115,7 +132,7 @@ def build_site(
     site = site_info(th, summaries, site_name)
     site.pad_to = page_size
     manifest = SiteManifest(root=root, theme=th.name, site_name=site.name)
-    writer = _Writer(root, base_url, manifest)
+    writer = _Writer(root, base_url, manifest, precompress)
     popular = top_viewed(summaries)
     for i, s in enumerate(summaries):
         _write_article(writer, th, ordered[i], s, page_context(summaries, i, popular), site)

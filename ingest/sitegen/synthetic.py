@@ -20,7 +20,7 @@ from typing import Any
 
 from .build import build_site
 from .common import Summary
-from .model import Block, SiteArticle, slugify
+from .model import BASE, Block, SiteArticle, slugify
 
 SECTIONS = (
     "Politics",
@@ -423,11 +423,15 @@ def build_synthetic_site(
     per_page: int = 20,
     max_listing_pages: int | None = 100,
     reuse: bool = True,
+    base_url: str = BASE,
+    precompress: bool = False,
 ) -> dict[str, Any]:
     """Build (or reuse, when ``out_dir`` already holds the same one) a benchmark site.
 
     Returns the stamp: parameters plus counts and build time. Reuse matters at 100,000
-    articles, which take minutes and ~10 GB to write."""
+    articles, which take minutes and ~10 GB to write. ``base_url`` bakes an origin in, so the
+    server need not rewrite ``{{BASE}}`` (nginx then serves with sendfile). An existing
+    ``out_dir`` is only replaced when it holds a generated site (or nothing)."""
     root = Path(out_dir)
     params = {
         "n": n,
@@ -435,6 +439,8 @@ def build_synthetic_site(
         "theme": theme,
         "per_page": per_page,
         "max_listing_pages": max_listing_pages,
+        "base_url": base_url,
+        "precompress": precompress,
         "version": 1,
     }
     stamp = root / STAMP
@@ -443,6 +449,8 @@ def build_synthetic_site(
         if old.get("params") == params:
             return old | {"reused": True}
     if root.exists():
+        if not stamp.is_file() and any(root.iterdir()):
+            raise FileExistsError(f"{root} exists and is not a generated site; not replacing it")
         shutil.rmtree(root)
     started = time.perf_counter()
     manifest = build_site(
@@ -452,6 +460,8 @@ def build_synthetic_site(
         per_page=per_page,
         max_listing_pages=max_listing_pages,
         page_size=page_size_for(seed),
+        base_url=base_url,
+        precompress=precompress,
     )
     info = {
         "params": params,
