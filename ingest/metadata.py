@@ -689,13 +689,13 @@ def pick_title(src: PageSources) -> str | None:
     """
     h1 = clean_text(src.h1.text_content()) if src.h1 is not None else None
     names = src.site_names()
-    for value in src.structured("headline", "name"):
-        text = clean_text(value)
-        if text and len(text) <= 300 and not text.startswith(("/", "http")):
-            return strip_site_name(text, names, h1)
     meta = src.first_meta(
         "og:title", "twitter:title", "parsely-title", "sailthru.title", "dc.title", "title"
     )
+    for value in src.structured("headline", "name"):
+        text = clean_text(value)
+        if text and len(text) <= 300 and not text.startswith(("/", "http")):
+            return _agreeing_with_h1(strip_site_name(text, names, h1), meta, names, h1)
     raw = meta or _title_tag(src.tree)
     heading = heading_in_title(raw, src) if raw else None
     if heading:
@@ -707,6 +707,20 @@ def pick_title(src: PageSources) -> str | None:
         if headline and (not title or len(headline.split()) > len(title.split())):
             return headline
     return title
+
+
+def _agreeing_with_h1(structured: str, meta: str | None, names: list[str], h1: str | None) -> str:
+    """The structured headline, unless og:title is the one the page shows as its <h1>.
+
+    Sites write a separate SEO headline into JSON-LD or og:title; the visible one wins.
+    """
+    if not h1 or not meta or _is_site_part(h1, names):
+        return structured
+    target = _normalise_name(h1)
+    if _normalise_name(structured) == target:
+        return structured
+    other = strip_site_name(meta, names, h1)
+    return other if _normalise_name(other) == target else structured
 
 
 def _headline_element(src: PageSources, names: list[str]) -> str | None:
@@ -724,21 +738,77 @@ def heading_in_title(raw: str, src: PageSources) -> str | None:
 
     <h1>/<h2> are tried first; the page-wide pass over marked elements only when they fail.
     """
+    runs = _part_runs(raw)
     target = _normalise_name(raw)
-    if not target:
+    if not runs:
         return None
+    names = src.site_names()
     tags = [el for tag in ("h1", "h2") for el in islice(src.tree.iter(tag), 20)]
-    return _longest_within(tags, target) or _longest_within(src.marked.headings[:40], target)
+    for elements in (tags, src.marked.headings[:40]):
+        best = _longest_within(elements, runs, target, raw, names)
+        if best:
+            return best
+    return None
 
 
-def _longest_within(elements: list[lxml.html.HtmlElement], target: str) -> str | None:
+def _part_runs(title: str) -> set[str]:
+    """Normalised texts of every run of whole parts of ``title`` ("A | B | C": A, AB, B, ...)."""
+    pieces = _TITLE_SEP.split(title)
+    count = len(pieces[0::2])
+    return {
+        key
+        for start in range(count)
+        for end in range(start + 1, count + 1)
+        if (key := _normalise_name("".join(pieces[2 * start : 2 * end - 1])))
+    }
+
+
+def _between_separators(heading: str, title: str) -> bool:
+    """``heading`` appears in ``title`` with punctuation or the title's ends on both sides.
+
+    Compared without case, spaces and punctuation ("Pakistan?s" matches "Pakistans"), then
+    checked on the title's own characters around the match.
+    """
+    chars: list[str] = []
+    positions: list[int] = []
+    for index, char in enumerate(title):
+        for folded in char.casefold():
+            if _WORD_CHAR.match(folded):
+                chars.append(folded)
+                positions.append(index)
+    key = _normalise_name(heading)
+    start = "".join(chars).find(key) if key else -1
+    if start < 0:
+        return False
+    before = title[: positions[start]].rstrip()
+    after = title[positions[start + len(key) - 1] + 1 :].lstrip()
+    return (not before or not before[-1].isalnum()) and (not after or not after[0].isalnum())
+
+
+_WORD_CHAR = re.compile(r"[^\W_]")
+
+
+def _longest_within(
+    elements: list[lxml.html.HtmlElement],
+    runs: set[str],
+    target: str,
+    raw: str,
+    names: list[str],
+) -> str | None:
+    """The longest heading that is a whole run of title parts, or its start or end.
+
+    Headings that are the site's name, or a fragment in the middle of the title, do not count.
+    """
     best: str | None = None
     for el in elements:
         text = clean_text(el.text_content())
         if not text or len(text) > 300 or (best and len(text) <= len(best)):
             continue
         key = _normalise_name(text)
-        if len(key) >= max(12, len(target) // 3) and key in target and not is_foreign(el):
+        if len(key) < max(12, len(target) // 3) or _is_site_part(text, names):
+            continue
+        aligned = key in runs or _between_separators(text, raw)
+        if aligned and not is_foreign(el):
             best = text
     return best
 
@@ -802,7 +872,7 @@ def strip_site_name(
     parts, seps = pieces[0::2], pieces[1::2]
     if len(parts) == 1:
         return title
-    if h1:
+    if h1 and not _is_site_part(h1, site_names):
         target = _normalise_name(h1)
         for end in range(len(parts), 0, -1):
             for start in range(end):

@@ -538,3 +538,21 @@ def test_empty_page_gives_empty_fields() -> None:
     assert meta["url"] == URL
     assert meta["tags"] == []
     assert meta["types"] == []
+
+
+def test_og_title_shown_as_h1_beats_seo_headline_in_jsonld() -> None:
+    doc = page(
+        '<meta property="og:title" content="Council votes for bike lanes | Example News">'
+        + ld('{"@type": "NewsArticle", "headline": "Bike lanes: what the council vote means"}'),
+        "<h1>Council votes for bike lanes</h1>",
+    )
+    assert meta_of(doc)["title"] == "Council votes for bike lanes"
+
+
+def test_site_name_in_h1_is_not_the_headline() -> None:
+    doc = page(
+        "<title>Council votes for bike lanes :: Example News ::</title>"
+        '<meta property="og:site_name" content="Example News">',
+        "<h1>Example News</h1><h2>Council votes</h2>",
+    )
+    assert meta_of(doc)["title"] == "Council votes for bike lanes"
