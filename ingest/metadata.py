@@ -64,7 +64,7 @@ _FOREIGN_CLASS = re.compile(
     r"|taboola|more-stories|read-?more|also-read|newsletter|footer|most-read|mostread|carousel",
     re.IGNORECASE,
 )
-_TAG_RE = re.compile(r"<[^>]+>")
+_TAG_RE = re.compile(r"</?[a-zA-Z][^<>]*>")
 _WS = re.compile(r"\s+")
 
 
@@ -74,11 +74,14 @@ def extract_metadata(
     """Metadata of the page ``tree`` fetched from ``url``, as a dict named like Article fields.
 
     ``now`` bounds the accepted dates (default: the current time); tests pass a fixed one.
+    Dates without a timezone are taken as UTC (a bare date as midnight UTC): the page gives no
+    better clue, and storage needs comparable, timezone-aware values.
     Missing values are None (or empty lists); the function never raises on odd markup.
     """
     src = PageSources.read(tree, url, now or datetime.now(UTC))
     published = src.published()
     modified = src.modified()
+    paywall = src.paywall_selectors()
     if published and modified and modified < published:
         modified = None
     return {
@@ -95,8 +98,8 @@ def extract_metadata(
         "url": src.canonical(),
         "amp_url": src.amp_url(),
         "types": src.types(),
-        "is_paywalled": bool(src.paywall_selectors() is not None),
-        "paywall_selectors": src.paywall_selectors() or [],
+        "is_paywalled": paywall is not None,
+        "paywall_selectors": paywall or [],
     }
 
 
@@ -108,7 +111,7 @@ def clean_text(value: Any) -> str | None:
     if isinstance(value, list):
         value = next((v for v in value if clean_text(v)), None)
     if isinstance(value, dict):
-        value = value.get("name") or value.get("@value")
+        return clean_text(value.get("name") or value.get("@value"))
     if isinstance(value, int | float) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str):
@@ -390,19 +393,17 @@ class PageSources:
         first = as_list(value)[0] if as_list(value) else None
         return clean_text(self.deref(first))
 
-    def site_names(self) -> list[str]:
+    @cached_property
+    def names(self) -> list[str]:
         """Every name the site goes by (to strip from titles and to spot organisation authors)."""
         names = [self.site_name() or ""]
         names.append(self.first_meta("og:site_name", "application-name") or "")
         twitter = self.first_meta("twitter:site") or ""
         names.append(twitter.lstrip("@"))
-        host = urlsplit(self.url).hostname or ""
-        host = host.removeprefix("www.")
-        names += [host, host.split(".")[0]]
+        host = (urlsplit(self.url).hostname or "").removeprefix("www.")
+        names += [host, *_domain_labels(host)]
         for value in self.structured("publisher"):
-            names.append(
-                clean_text(self.deref(as_list(value)[0]) if as_list(value) else None) or ""
-            )
+            names.append(self._publisher_name(value) or "")
         return [n for n in {_normalise_name(n) for n in names} if len(n) >= 2]
 
     @cached_property
@@ -574,6 +575,7 @@ _MARK = re.compile(
     r"(?P<byline>byline|author|autor|writer|^creator$)|(?P<heading>headline|title|heading)",
     re.IGNORECASE,
 )
+_MARK_PARTS = ("byline", "auth", "autor", "writer", "creator", "title", "head")
 _NOT_HEADING_TAGS = frozenset(["meta", "link", "title", "script", "style", "img", "a", "body"])
 
 
@@ -592,6 +594,9 @@ class MarkedElements:
         bylines: list[lxml.html.HtmlElement] = []
         headings: list[lxml.html.HtmlElement] = []
         for value in _ATTR_XPATH(tree):
+            low = value.lower()
+            if not any(part in low for part in _MARK_PARTS):
+                continue  # plain substring tests first: the regex on every value costs more
             match = _MARK.search(value)
             if match is None:
                 continue
@@ -602,6 +607,18 @@ class MarkedElements:
             if found is bylines or el.tag not in _NOT_HEADING_TAGS:
                 found.append(el)
         return cls(bylines, headings)
+
+
+def _domain_labels(host: str) -> list[str]:
+    """The host's first label and its registered name ("edition.cnn.com" -> edition, cnn)."""
+    labels = host.split(".")
+    if len(labels) < 2:
+        return labels
+    second = labels[-3] if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL else labels[-2]
+    return [labels[0], second]
+
+
+_SECOND_LEVEL = frozenset(["co", "com", "org", "net", "gov", "ac", "ne", "or", "go"])
 
 
 def to_uri(url: str) -> str:
@@ -616,7 +633,10 @@ def _is_false(value: Any) -> bool:
         return any(_is_false(v) for v in value)
     if isinstance(value, bool):
         return value is False
-    return isinstance(value, str) and value.strip().lower() in ("false", "no", "0")
+    if not isinstance(value, str):
+        return False
+    word = value.strip().lower().rsplit("/", 1)[-1]  # "False", "http://schema.org/False"
+    return word in ("false", "no", "0")
 
 
 def _url_key(url: str) -> str:
@@ -688,7 +708,7 @@ def pick_title(src: PageSources) -> str | None:
     ("Site: Section : Headline" -> "Headline").
     """
     h1 = clean_text(src.h1.text_content()) if src.h1 is not None else None
-    names = src.site_names()
+    names = src.names
     meta = src.first_meta(
         "og:title", "twitter:title", "parsely-title", "sailthru.title", "dc.title", "title"
     )
@@ -742,7 +762,7 @@ def heading_in_title(raw: str, src: PageSources) -> str | None:
     target = _normalise_name(raw)
     if not runs:
         return None
-    names = src.site_names()
+    names = src.names
     tags = [el for tag in ("h1", "h2") for el in islice(src.tree.iter(tag), 20)]
     for elements in (tags, src.marked.headings[:40]):
         best = _longest_within(elements, runs, target, raw, names)
@@ -968,7 +988,7 @@ def pick_authors(src: PageSources) -> list[str]:
     The first source that names a person wins. Organisations (the publisher, agencies) are kept
     only when no source names a person.
     """
-    site_names = src.site_names()
+    site_names = src.names
     orgs: list[str] = []
     for source in (_structured_authors, _meta_authors, _byline_authors):
         names = source(src)

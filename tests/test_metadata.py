@@ -556,3 +556,37 @@ def test_site_name_in_h1_is_not_the_headline() -> None:
         "<h1>Example News</h1><h2>Council votes</h2>",
     )
     assert meta_of(doc)["title"] == "Council votes for bike lanes"
+
+
+@pytest.mark.parametrize(
+    "json_text",
+    [
+        '{"@type": {"x": 1}, "headline": ["A", "B"], "author": 123}',
+        '{"@type": "NewsArticle", "headline": {"@value": "H"}, "author": [[{"name": "X Y"}]],'
+        ' "datePublished": {"@value": "2024-05-03"}, "image": [[1, 2]], "keywords": {"a": 1}}',
+        '{"@type": ["NewsArticle", null], "author": {"@id": "#missing"}, "isAccessibleForFree":'
+        ' null, "hasPart": ["x", 3], "url": 5, "mainEntityOfPage": [{"@id": 7}]}',
+        '{"@graph": "not a list"}',
+        "[1, 2, null, true]",
+        '"just a string"',
+        "{" * 50,
+    ],
+)
+def test_odd_jsonld_values_never_raise(json_text: str) -> None:
+    meta = meta_of(page(ld(json_text), "<h1>Storm hits coast</h1>"))
+    assert meta["url"] == URL
+    assert isinstance(meta["authors"], list)
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<p>fragment only</p>",
+        "<html><head><title></title></head><!-- c --><body><?php x ?></body></html>",
+        '<html lang="???"><body><time datetime="">x</time><time>not a date</time></body></html>',
+        '<html><head><base href="javascript:x"><link rel="canonical" href="  "></head></html>',
+    ],
+)
+def test_odd_markup_never_raises(html: str) -> None:
+    meta = meta_of(html)
+    assert meta["url"] == URL
