@@ -20,6 +20,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+## Score the extractor and trafilatura side by side on ../shared/devset (F1, ms/page, ratio).
+eval: $(STAMP)
+	$(BIN)/python -m ingest.evaluate --worst 20
+
 lint: $(STAMP)
 	$(BIN)/ruff check ingest spiders tests scripts
 	$(BIN)/ruff format --check ingest spiders tests scripts

@@ -167,9 +167,10 @@ def _measure(
             if child_inline is not None:
                 inline += child_inline[0]
                 inline_link += child_inline[1]
-        if tag == "a":
+        if tag == "a":  # linked text is navigation, even a paragraph inside a link
             link = total
             inline_link = inline
+            good = 0
         if tag in INLINE_TAGS:
             inline_of[el] = (inline, inline_link)
         elif inline >= PARA_MIN and inline_link * 2 < inline:
@@ -180,6 +181,8 @@ def _measure(
 
 
 _ZERO = (0, 0, 0)
+#: The article never extends beyond these (``<main>`` is the page's own statement of it).
+_CEILING = frozenset(["body", "html", "main"])
 _TAG_BONUS = {"div": 5, "article": 5, "pre": 3, "td": 3, "blockquote": 3, "section": 3}
 _TAG_BONUS.update(dict.fromkeys(["address", "ol", "ul", "dl", "dd", "dt", "li", "form"], -3))
 _TAG_BONUS.update(dict.fromkeys(["h1", "h2", "h3", "h4", "h5", "h6", "th"], -5))
@@ -257,7 +260,7 @@ def _expand(
     as paragraph text, so teaser lists and link boxes stop the climb.
     """
     total, _link, good = stats.get(top, _ZERO)
-    while top.tag not in ("body", "html") and (parent := top.getparent()) is not None:
+    while top.tag not in _CEILING and (parent := top.getparent()) is not None:
         if parent.tag in ("body", "html"):
             break
         p_total, _p_link, p_good = stats.get(parent, _ZERO)
