@@ -304,7 +304,7 @@ def _with_siblings(
 ) -> list[lxml.html.HtmlElement]:
     """The top candidate plus siblings that look like more of the same article."""
     parent = top.getparent()
-    if parent is None:
+    if parent is None or top.tag in _CEILING:
         return [top]
     top_score = final(top)
     threshold = max(10.0, top_score * 0.2)
