@@ -152,13 +152,21 @@ def body_html(
 
 
 def insert_points(blocks: Sequence[Block]) -> dict[str, int]:
-    """Where boilerplate goes: after the 2nd, 4th and middle paragraph, never after the last."""
+    """Where boilerplate goes: after the 2nd, 4th and middle block, never after the last
+    block nor between a subheading and its paragraph."""
     last = max(len(blocks) - 2, 0)
+
+    def after(i: int) -> int:
+        i = min(i, last)
+        while blocks and blocks[i].kind == "h2" and i < last:
+            i += 1
+        return i
+
     return {
-        "ad1": min(1, last),
-        "read_also": min(3, last),
-        "newsletter": min(max(len(blocks) // 2, 2), last),
-        "ad2": min(6, last),
+        "ad1": after(1),
+        "read_also": after(3),
+        "newsletter": after(max(len(blocks) // 2, 2)),
+        "ad2": after(6),
     }
 
 
