@@ -280,8 +280,11 @@ class PageSources:
         self.meta = meta
         self.ids = {n["@id"]: n for n in nodes if isinstance(n.get("@id"), str) and len(n) > 2}
         self.base = self._base_url()
-        self.main = self._pick(ARTICLE_TYPES)
-        self.page = self._pick(PAGE_TYPES)
+        self.main, main_on_page = self._pick(ARTICLE_TYPES)
+        self.page, _ = self._pick(PAGE_TYPES)
+        article_nodes = sum(1 for n in nodes if set(node_types(n)) & ARTICLE_TYPES)
+        #: False when the page holds three or more article nodes, none of them this page: teasers
+        self.main_is_page = self.main is not None and (main_on_page or article_nodes < 3)
 
     @classmethod
     def read(cls, tree: lxml.html.HtmlElement, url: str, now: datetime) -> PageSources:
@@ -300,8 +303,9 @@ class PageSources:
                 return urljoin(self.url, href)
         return self.url
 
-    def _pick(self, wanted: frozenset[str]) -> Node | None:
-        """The node of one of the ``wanted`` types that describes this page.
+    def _pick(self, wanted: frozenset[str]) -> tuple[Node | None, bool]:
+        """The node of one of the ``wanted`` types that describes this page, and whether its
+        URL says so.
 
         Pages list related articles as nodes too; the one whose URL is this page, with a
         headline and a date, from JSON-LD rather than microdata, and earliest wins.
@@ -311,17 +315,17 @@ class PageSources:
         if canonical:
             page_keys.add(_url_key(urljoin(self.url, canonical)))
         page_keys.discard("")
-        best, best_score = None, 0.0
+        best, best_score, best_on_page = None, 0.0, False
         for index, node in enumerate(self.nodes):
             if not set(node_types(node)) & wanted:
                 continue
             score = 10.0 - index * 0.01 - (3 if node.get("_microdata") else 0)
             score += 2 * bool(node.get("headline")) + bool(node.get("datePublished"))
-            if {_url_key(u) for u in self._node_urls(node)} & page_keys:
-                score += 5
+            on_page = bool({_url_key(u) for u in self._node_urls(node)} & page_keys)
+            score += 5 * on_page
             if score > best_score:
-                best, best_score = node, score
-        return best
+                best, best_score, best_on_page = node, score, on_page
+        return best, best_on_page
 
     def _node_urls(self, node: Node) -> list[str]:
         urls = []
@@ -340,8 +344,11 @@ class PageSources:
         return value
 
     def structured(self, *keys: str) -> Iterator[Any]:
-        """Values of ``keys`` on the main article node, then on the web page node."""
-        for node in (self.main, self.page):
+        """Values of ``keys`` on the main article node, then on the web page node.
+
+        Teaser nodes (see ``main_is_page``) lend nothing: their values are other articles'.
+        """
+        for node in (self.main if self.main_is_page else None, self.page):
             if node is None:
                 continue
             for key in keys:
@@ -523,7 +530,11 @@ class PageSources:
             return False  # another domain's home page ("/en", "/de-de")
         if same_host and page_path.startswith(cand_path + "/") and not cand.query:
             rest = page_path[len(cand_path) + 1 :]
-            return self.is_amp() or rest.lower() in ("amp", "amp.html", "amp/index.html")
+            if self.is_amp() or rest.lower() in ("amp", "amp.html", "amp/index.html"):
+                return True
+            # a parent section ("/wirtschaft", "/news/2024") is wrong; a short ID-based URL
+            # ("/story/3000000218734" for "/story/3000000218734/headline-slug") is canonical
+            return bool(_ID_SEGMENT.search(cand_path.rsplit("/", 1)[-1]))
         return True
 
     def is_amp(self) -> bool:
@@ -534,12 +545,17 @@ class PageSources:
         return self.absolute(self._link_href("amphtml"))
 
     def types(self) -> list[str]:
-        """Schema.org types of all structured nodes (main article first) and ``og:<type>``."""
+        """Schema.org types of all structured nodes (main article first) and ``og:<type>``.
+
+        Article types are left out when several article nodes describe other pages (teasers
+        of a listing page marked up as NewsArticle), so they do not make the page an article.
+        """
         found: list[str] = []
         ordered = [self.main] if self.main is not None else []
         for node in ordered + self.nodes:
             for name in node_types(node):
-                if name not in found:
+                teaser = name in ARTICLE_TYPES and not self.main_is_page
+                if name not in found and not teaser:
                     found.append(name)
         og_type = self.first_meta("og:type")
         if og_type:
@@ -607,6 +623,9 @@ class MarkedElements:
             if found is bylines or el.tag not in _NOT_HEADING_TAGS:
                 found.append(el)
         return cls(bylines, headings)
+
+
+_ID_SEGMENT = re.compile(r"\d{5,}|[a-z0-9]+-[a-z0-9]+-[a-z0-9]+", re.IGNORECASE)
 
 
 def _domain_labels(host: str) -> list[str]:

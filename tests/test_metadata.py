@@ -590,3 +590,23 @@ def test_odd_jsonld_values_never_raise(json_text: str) -> None:
 def test_odd_markup_never_raises(html: str) -> None:
     meta = meta_of(html)
     assert meta["url"] == URL
+
+
+def test_teaser_microdata_on_a_listing_page_does_not_make_it_an_article() -> None:
+    teaser = (
+        '<div itemscope itemtype="https://schema.org/NewsArticle"><h2 itemprop="headline">'
+        '<a itemprop="url" href="/wirtschaft/story-{n}-a100{n}.html">Story {n}</a></h2></div>'
+    )
+    doc = page(
+        '<meta property="og:type" content="website">',
+        "<h1>Wirtschaft</h1>" + "".join(teaser.format(n=n) for n in range(4)),
+    )
+    meta = meta_of(doc, "https://news.example.com/wirtschaft/")
+    assert meta["types"] == ["og:website"]
+    assert meta["title"] == "Wirtschaft"
+
+
+def test_short_id_based_canonical_is_kept() -> None:
+    doc = page('<link rel="canonical" href="https://news.example.com/story/3000000218734">')
+    url = "https://news.example.com/story/3000000218734/council-votes-on-bikes"
+    assert meta_of(doc, url)["url"] == "https://news.example.com/story/3000000218734"
