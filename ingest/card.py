@@ -164,10 +164,16 @@ def _file(result: ExportResult) -> str:
 def _loading(result: ExportResult) -> str:
     name = result.path.name
     pandas = {
-        "jsonl": f'pd.read_json("{name}", lines=True)',
-        "csv": f'pd.read_csv("{name}")',
+        "jsonl": f'pd.read_json("{name}", lines=True, dtype=False)',
+        "csv": f'pd.read_csv("{name}", keep_default_na=False, na_values=[""])',
         "parquet": f'pd.read_parquet("{name}")',
     }[result.format]
+    times = [n for n in result.fields if n in ("published_at", "modified_at")]
+    if result.format != "parquet" and times:
+        # Times keep the site's UTC offset; pandas needs utc=True to put them on one axis.
+        pandas += "".join(
+            f'\ndf["{n}"] = pd.to_datetime(df["{n}"], utc=True, format="ISO8601")' for n in times
+        )
     duck = {"jsonl": "read_json_auto", "csv": "read_csv_auto", "parquet": "read_parquet"}[
         result.format
     ]

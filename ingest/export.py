@@ -397,8 +397,9 @@ class CsvWriter(_TextWriter):
 class ParquetWriter(_Writer):
     """Typed Parquet (zstd): timestamps as timestamp[us, UTC], authors/tags as list<string>.
 
-    Rows are buffered up to ``row_group_rows`` or ``row_group_bytes`` of text, then written as
-    one row group, which bounds memory whatever the size of the export.
+    Each batch of rows becomes an Arrow record batch at once (compact, typed); record batches
+    are buffered up to ``row_group_rows`` rows or ``row_group_bytes`` of Arrow data, then written
+    as one row group, which bounds memory whatever the size of the export.
     """
 
     row_group_rows = 20_000
@@ -418,22 +419,27 @@ class ParquetWriter(_Writer):
             self.writer = pq.ParquetWriter(path, self.schema, compression="zstd")
         except OSError as exc:
             raise UserError(f"--out: cannot write {path} ({exc}); pass another path") from None
-        self.buffer: list[dict[str, Any]] = []
-        self.buffered = 0
+        self.batches: list[pa.RecordBatch] = []
+        self.rows = 0
+        self.bytes = 0
 
     def write(self, rows: list[dict[str, Any]]) -> None:
-        for row in rows:
-            self.buffer.append(row)
-            self.buffered += sum(len(v) for v in row.values() if isinstance(v, str))
-        if len(self.buffer) >= self.row_group_rows or self.buffered >= self.row_group_bytes:
+        if not rows:
+            return
+        columns = {n: [_parquet_value(n, row[n]) for row in rows] for n in self.fields}
+        batch = pa.RecordBatch.from_pydict(columns, schema=self.schema)
+        self.batches.append(batch)
+        self.rows += batch.num_rows
+        self.bytes += batch.nbytes
+        if self.rows >= self.row_group_rows or self.bytes >= self.row_group_bytes:
             self._flush()
 
     def _flush(self) -> None:
-        if not self.buffer:
+        if not self.batches:
             return
-        columns = {n: [_parquet_value(n, row[n]) for row in self.buffer] for n in self.fields}
-        self.writer.write_table(pa.Table.from_pydict(columns, schema=self.schema))
-        self.buffer, self.buffered = [], 0
+        table = pa.Table.from_batches(self.batches, schema=self.schema)
+        self.writer.write_table(table, row_group_size=table.num_rows)
+        self.batches, self.rows, self.bytes = [], 0, 0
 
     def close(self) -> None:
         if self.writer is not None:
@@ -442,7 +448,7 @@ class ParquetWriter(_Writer):
             self.writer = None
 
     def abort(self) -> None:
-        self.buffer = []
+        self.batches = []
         super().abort()
 
 

@@ -364,9 +364,18 @@ def fts_query(words: str, *, syntax: bool | None = None) -> str:
     return " ".join(tokens)
 
 
+_FTS_ERRORS = (
+    "fts5",
+    "no such column",
+    "unknown special query",
+    "unterminated string",
+    "syntax error",
+)
+
+
 def is_fts_syntax_error(exc: sqlite3.Error) -> bool:
-    text = str(exc)
-    return "fts5" in text or "no such column" in text or "unknown special query" in text
+    """True for the errors SQLite gives for a malformed FTS5 query (then search plain words)."""
+    return any(marker in str(exc) for marker in _FTS_ERRORS)
 
 
 def search(

@@ -7,12 +7,19 @@ path a crawl takes) and records a finished run, so every reader sees what a craw
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
 import random
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 from ingest.article import Article
 from ingest.storage import PageResult, Store
+
+ROOT = Path(__file__).resolve().parent.parent
 
 ARTICLES = [
     Article(
@@ -179,3 +186,44 @@ def make_big_db(path: Path, rows: int, *, seed: int = 7) -> Path:
         conn.execute(trigger)
     conn.close()
     return path
+
+
+def ingest(
+    *args: str, cwd: Path | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess:
+    """Run the real ``ingest`` command line (``python -m ingest``) and capture its output."""
+    return subprocess.run(
+        [sys.executable, "-m", "ingest", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=timeout,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, *words: str) -> None:
+    """Exit status 2 and a single stderr line that names the problem (no traceback)."""
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    for word in words:
+        assert word in lines[0], (word, lines[0])
+
+
+def main(*args: object) -> subprocess.CompletedProcess:
+    """Run ``ingest.cli.main`` (the console-script entry, with its error handling) in this
+    process: the same code path as the ``ingest`` binary, without a second of start-up."""
+    from ingest.cli import main as entry
+
+    out, err, code = io.StringIO(), io.StringIO(), 0
+    argv = sys.argv
+    sys.argv = ["ingest", *map(str, args)]
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            entry()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    finally:
+        sys.argv = argv
+    return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())

@@ -346,8 +346,8 @@ def serve(db: str, host: str, port: int) -> None:
     """
     from ingest import serve as serve_lib
 
+    query_lib.connect_readonly(db).close()  # missing or foreign database: say so first
     serve_lib.check_port(host, port)
-    serve_lib.datasette(db)  # checks the database before saying where it is
     click.echo(f"Serving {db} at {serve_lib.url_of(db, host, port)} (Ctrl-C to stop)", err=True)
     serve_lib.serve(db, host=host, port=port)
 

@@ -1,0 +1,176 @@
+"""`ingest serve`: Datasette on 127.0.0.1, driven by a real headless Chromium."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from ingest.serve import metadata
+from tests.articles_db import ROOT, assert_one_line_error, main, make_db
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(url, proc, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"ingest serve exited: {proc.stderr.read()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return response.status
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"{url} did not answer in {timeout}s")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    db = make_db(tmp_path_factory.mktemp("serve") / "news.db")
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ingest", "serve", "--db", str(db), "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{base}/-/versions.json", proc)
+        yield {"base": base, "port": port, "db": db, "proc": proc}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def get_json(url):
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.load(response)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing in CI; .ci/run installs Debian's chromium")
+        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium); CI installs it")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        yield chromium
+        chromium.close()
+
+
+def test_search_box_finds_the_article_in_chromium(server, browser):
+    page = browser.new_page()
+    page.goto(f"{server['base']}/news/articles")
+    assert "Harbour bridge reopens after repairs" in page.content()  # all rows before search
+    page.fill("input[name=_search]", "Wahlbeteiligung")
+    page.press("input[name=_search]", "Enter")
+    page.wait_for_url("**_search=Wahlbeteiligung**")
+    table = page.inner_text("table.rows-and-columns")
+    assert "Wahlbeteiligung so hoch wie nie" in table
+    assert "Harbour bridge" not in table and "Storm closes schools" not in table
+    assert "1 row" in page.inner_text("body")
+    page.close()
+
+
+def test_facets_descriptions_and_sort_order_in_the_page(server, browser):
+    page = browser.new_page()
+    page.goto(f"{server['base']}/news/articles")
+    facets = page.inner_text(".facet-results")
+    assert "source" in facets and "daily" in facets and "zeitung" in facets
+    assert "language" in facets and "en" in facets and "de" in facets
+    assert "One row per article, keyed on its canonical URL" in page.inner_text("body")
+    titles = page.locator("table.rows-and-columns td.col-title").all_inner_texts()
+    assert titles[0] == "Storm closes schools"  # published_at descending
+    page.click("text=zeitung")
+    page.wait_for_url("**source=zeitung**")
+    assert set(page.locator("td.col-source").all_inner_texts()) == {"zeitung"}
+    page.close()
+
+
+def test_ranked_search_query_shows_snippets(server, browser):
+    page = browser.new_page()
+    page.goto(f"{server['base']}/news/search?q=harbour&source=&language=")
+    rows = page.locator("table.rows-and-columns tbody tr").all_inner_texts()
+    assert "Harbour bridge reopens after repairs" in rows[0]
+    assert "[harbour]" in rows[1] and "Council approves the budget" in rows[1]
+    page.close()
+
+
+def test_metadata_is_served_and_the_server_is_read_only(server):
+    data = get_json(f"{server['base']}/news/articles.json?_shape=objects&_size=1")
+    assert data["rows"][0]["title"] == "Storm closes schools"
+    served = get_json(f"{server['base']}/-/metadata.json")
+    articles = served["databases"]["news"]["tables"]["articles"]
+    expected = metadata(server["db"])["databases"]["news"]["tables"]["articles"]
+    assert {k: articles[k] for k in expected} == expected  # Datasette adds keys of its own
+    assert articles["facets"] == ["source", "language"] and articles["sort_desc"] == "published_at"
+    assert articles["fts_table"] == "articles_fts"
+    assert served["databases"]["news"]["tables"]["pages"]["hidden"] is True
+    with pytest.raises(urllib.error.HTTPError):
+        urllib.request.urlopen(f"{server['base']}/news.json?sql=DELETE+FROM+articles", timeout=10)
+    count = get_json(
+        f"{server['base']}/news.json?sql=select+count(*)+as+n+from+articles&_shape=array"
+    )
+    assert count == [{"n": 5}]
+
+
+def listening_addresses(port):
+    """Local addresses with a socket in LISTEN state on ``port`` (from /proc/net/tcp*)."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        if not os.path.exists(table):
+            continue
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            address, hexport = fields[1].split(":")
+            if int(hexport, 16) == port and fields[3] == "0A":
+                found.add(address)
+    return found
+
+
+def test_binds_loopback_only_by_default(server):
+    assert listening_addresses(server["port"]) == {"0100007F"}  # 127.0.0.1, little-endian
+
+
+def test_busy_port_and_bad_database_are_one_line(server, tmp_path):
+    assert_one_line_error(
+        main("serve", "--db", server["db"], "--port", server["port"]),
+        f"127.0.0.1:{server['port']}",
+        "--port",
+    )
+    assert_one_line_error(main("serve", "--db", tmp_path / "none.db"), "database not found")
+    assert_one_line_error(main("serve", "--db", server["db"], "--port", "70000"), "--port")
