@@ -1,14 +1,16 @@
 """Turn fetched bytes into text, whatever the page claims its charset is.
 
 libxml2 guesses some pages wrong, so pages are decoded here once and handed to the parser as
-``str``. Declared charsets are tried first but checked: a page labelled UTF-8 that is really
-cp1252 or Shift_JIS is decoded with what it really is.
+``str``. Labels are checked, not trusted: bytes that are valid UTF-8 (and not plain ASCII) are
+UTF-8 whatever the label says, since legacy encodings almost never form valid UTF-8 by chance;
+a page labelled UTF-8 that is really cp1252 or Shift_JIS is decoded with what it really is.
 """
 
 from __future__ import annotations
 
 import codecs
 import re
+from typing import Any
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _BOMS = (
@@ -56,14 +58,19 @@ def charset_from_header(content_type: str | None) -> str | None:
 def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]:
     """Decode ``body`` to ``(text, encoding)``; raise :class:`BinaryContent` for non-text bodies.
 
-    Order: byte-order mark, HTTP header, ``<meta charset>``, UTF-8, then a statistical guess.
-    Each declared charset must decode the bytes strictly, else the next candidate is tried.
+    Order: byte-order mark, valid non-ASCII UTF-8, HTTP header, ``<meta charset>``, then a
+    statistical guess. Each declared charset must decode the bytes strictly, else the next
+    candidate is tried.
     """
     for bom, name in _BOMS:
         if body.startswith(bom):
             return body[len(bom) :].decode(name, errors="replace"), name
     if looks_binary(body):
         raise BinaryContent("body is binary data, not HTML")
+    if not body.isascii():
+        text = _try(body, "utf-8")
+        if text is not None:
+            return text, "utf-8"
     for name in _candidates(body, content_type):
         text = _try(body, name)
         if text is not None:
@@ -115,9 +122,25 @@ def _guess(body: bytes) -> tuple[str, str]:
     try:
         from charset_normalizer import from_bytes
 
-        best = from_bytes(body[:200_000]).best()
+        matches = from_bytes(body[:200_000])
+        best = matches.best()
         if best is not None and best.encoding:
-            return body.decode(best.encoding, errors="replace"), best.encoding
+            name = _prefer_cp1252(matches, best)
+            return body.decode(name, errors="replace"), name
     except ImportError:  # pragma: no cover - charset-normalizer comes with scrapy's deps
         pass
     return body.decode("cp1252", errors="replace"), "cp1252"
+
+
+def _prefer_cp1252(matches: Any, best: Any) -> str:
+    """cp1252 when it reads the bytes as well as the best guess: charset-normalizer often ties
+    cp1250 and cp1252 on Western text, and cp1252 is by far the more common legacy charset
+    (the web's default per the WHATWG Encoding Standard)."""
+    for match in matches:
+        if (
+            match.encoding == "cp1252"
+            and match.chaos <= best.chaos
+            and match.coherence >= best.coherence - 0.01
+        ):
+            return "cp1252"
+    return str(best.encoding)

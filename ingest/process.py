@@ -11,6 +11,7 @@ import gzip
 from typing import Any
 
 from ingest.decode import BinaryContent, decode_html
+from ingest.nesting import flatten, hit_depth_limit
 from ingest.storage import PageResult
 
 KEEP_RAW_HTML = True
@@ -53,11 +54,24 @@ def _extract(html: str, page: dict[str, Any]) -> Any:
     from ingest.extract import extract
 
     article = extract(html, page["url"], drop=page.get("drop", ()), keep=page.get("keep", ()))
+    if _parser_hit_depth_limit():  # libxml2 dropped all after that point: flatten, try again
+        article = extract(
+            flatten(html), page["url"], drop=page.get("drop", ()), keep=page.get("keep", ())
+        )
     if article.fetched_url is None:
         article.fetched_url = page["url"]
     if not article.language and page.get("language"):
         article.language = page["language"]
     return article
+
+
+def _parser_hit_depth_limit() -> bool:
+    """Did the last parse stop at libxml2's nesting limit? (Read from the parser's error log:
+    checking every page's depth beforehand would cost a fifth of a parse.)"""
+    from ingest import maintext
+
+    parser = getattr(maintext, "_PARSER", None)
+    return parser is not None and hit_depth_limit(parser.error_log)
 
 
 def _drop(result: PageResult, outcome: str, detail: str | None) -> dict[str, Any]:

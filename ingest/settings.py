@@ -35,6 +35,9 @@ COOKIES_ENABLED = False
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+RETRY_BACKOFF_BASE = 1.0  # seconds before the first retry; doubles with each retry
+RETRY_BACKOFF_MAX = 30.0
+RETRY_AFTER_MAX = 120.0  # a longer Retry-After gives the URL up for this run
 
 # Bounded responses: pages bigger than this are not news articles, and bombs stop here.
 DOWNLOAD_TIMEOUT = 30
@@ -45,8 +48,16 @@ DEPTH_LIMIT = 0  # link-following depth is limited per source by the spider
 
 DOWNLOADER_MIDDLEWARES = {
     "ingest.politeness.LoopbackFastLaneMiddleware": 50,
-    "ingest.politeness.SafeRedirectMiddleware": 590,
+    # Replace Scrapy's retry and redirect middlewares (the originals would run too).
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "ingest.politeness.BackoffRetryMiddleware": 550,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "ingest.politeness.SafeMetaRefreshMiddleware": 580,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "ingest.politeness.SafeRedirectMiddleware": 600,
 }
+# Only http(s) is ever fetched: no file://, ftp://, s3:// or data: handler to reach by mistake.
+DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "s3": None, "data": None}
 ITEM_PIPELINES = {
     "ingest.pipelines.ExtractPipeline": 300,
     "ingest.pipelines.StorePipeline": 800,

@@ -361,14 +361,19 @@ class NewsSpider(scrapy.Spider):
         """Log what became of a request that produced no usable response."""
         request = failure.request
         source = request.meta.get("source", ADHOC)
+        url = canonicalize((request.meta.get("redirect_urls") or [request.url])[0])
+        gave_up = request.meta.get("retry_gave_up")  # set by BackoffRetryMiddleware
         if failure.check(HttpError):
             status = failure.value.response.status
             outcome = {403: "blocked", 429: "rate_limited"}.get(status, "http_error")
-            yield self._log(canonicalize(request.url), source, outcome, status, f"HTTP {status}")
+            detail = f"HTTP {status}" + (f" ({gave_up})" if gave_up else "")
+            yield self._log(url, source, outcome, status, detail)
             return
-        detail = f"{failure.type.__name__}: {failure.getErrorMessage()}"[:300]
+        message = failure.getErrorMessage() or (failure.type.__doc__ or "").strip().split("\n")[0]
+        detail = f"{failure.type.__name__}: {message}"
         outcome = "blocked" if "robots" in detail.lower() else "failed"
-        yield self._log(canonicalize(request.url), source, outcome, None, detail)
+        detail = (f"{detail} ({gave_up})" if gave_up else detail)[:300]
+        yield self._log(url, source, outcome, None, detail)
 
     def on_discovery_error(self, failure: Failure) -> None:
         """Guessed discovery locations (robots.txt, /feed ...) may well not exist: not an error."""

@@ -1,0 +1,255 @@
+"""Running real crawls in their own processes and checking what they left in SQLite.
+
+Scrapy's reactor cannot be restarted within one process, so every crawl here is the real
+``ingest crawl`` command in a subprocess; its peak memory comes from ``wait4``. The checks read
+the database file the crawl wrote: the fetch log, the articles and their full-text index rows,
+and ``PRAGMA integrity_check``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tests.reliability.faults import Story
+
+ROOT = Path(__file__).resolve().parents[2]
+
+#: Settings that keep fault crawls fast: short timeouts, short backoff, one extraction worker.
+FAST = {
+    "DOWNLOAD_TIMEOUT": "1.5",
+    "RETRY_TIMES": "2",
+    "RETRY_BACKOFF_BASE": "0.2",
+    "RETRY_BACKOFF_MAX": "2",
+    "RETRY_AFTER_MAX": "5",
+    "DOWNLOAD_MAXSIZE": str(4 * 1024 * 1024),
+    "DOWNLOAD_WARNSIZE": str(3 * 1024 * 1024),
+    "INGEST_EXTRACT_WORKERS": "1",
+    "INGEST_LOCK": "true",
+}
+
+
+#: Exit statuses of a crawl that ran to its end: 0, or 3 when the run's health check flags a
+#: source (expected when half the URLs of a fault site fail).
+COMPLETED = (0, 3)
+
+
+@dataclass
+class CrawlResult:
+    """What a crawl process did: exit status, output, wall time and peak memory."""
+
+    args: list[str]
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+    peak_rss_mb: float
+    db: Path | None = None
+
+    @property
+    def traceback(self) -> bool:
+        return "Traceback (most recent call last)" in self.stderr + self.stdout
+
+    def brief(self) -> str:
+        return f"exit {self.returncode} in {self.seconds:.1f} s; stderr: {self.stderr[-1500:]}"
+
+
+def ingest_args(*args: str, settings: dict[str, str] | None = None) -> list[str]:
+    """``python -m ingest ARGS -s K=V ...`` for the current interpreter."""
+    out = [sys.executable, "-m", "ingest", *args]
+    for key, value in (settings or {}).items():
+        out += ["-s", f"{key}={value}"]
+    return out
+
+
+def start(args: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """Start ``args`` in its own process group (signals reach only it)."""
+    return subprocess.Popen(
+        args,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+        start_new_session=True,
+    )
+
+
+def finish(proc: subprocess.Popen[str], timeout: float, started: float) -> CrawlResult:
+    """Wait for ``proc`` (killing it after ``timeout``), with its peak RSS from wait4."""
+    out: dict[str, str] = {}
+
+    def drain(name: str, stream: Any) -> None:
+        out[name] = stream.read()
+
+    readers = [
+        threading.Thread(target=drain, args=(n, s), daemon=True)
+        for n, s in (("stdout", proc.stdout), ("stderr", proc.stderr))
+    ]
+    for reader in readers:
+        reader.start()
+    timer = threading.Timer(timeout, _kill_group, args=(proc.pid,))
+    timer.start()
+    try:
+        _, status, usage = os.wait4(proc.pid, 0)
+    finally:
+        timer.cancel()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    for reader in readers:
+        reader.join(10)
+    return CrawlResult(
+        list(proc.args),  # type: ignore[arg-type]
+        proc.returncode,
+        out.get("stdout", ""),
+        out.get("stderr", ""),
+        time.monotonic() - started,
+        usage.ru_maxrss / 1024,
+    )
+
+
+def _kill_group(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGKILL)
+
+
+def run(args: list[str], timeout: float = 120, env: dict[str, str] | None = None) -> CrawlResult:
+    """Run a command to the end (killed after ``timeout`` seconds)."""
+    started = time.monotonic()
+    return finish(start(args, env), timeout, started)
+
+
+def crawl(
+    db: Path,
+    sources: Path,
+    *names: str,
+    settings: dict[str, str] | None = None,
+    timeout: float = 120,
+) -> CrawlResult:
+    """``ingest crawl NAMES --sources SOURCES --db DB`` with the fast settings."""
+    args = ingest_args(
+        "crawl", *names, "--sources", str(sources), "--db", str(db),
+        settings={**FAST, **(settings or {})},
+    )  # fmt: skip
+    result = run(args, timeout)
+    result.db = db
+    return result
+
+
+# --- reading the database ---------------------------------------------------------------------
+
+
+def connect(db: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def query(db: Path, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+    conn = connect(db)
+    try:
+        return [dict(r) for r in conn.execute(sql, tuple(params))]
+    finally:
+        conn.close()
+
+
+def fetch_log(db: Path, url: str) -> list[dict[str, Any]]:
+    """Fetch-log rows of ``url`` (in order)."""
+    return query(db, "SELECT * FROM fetch_log WHERE url = ? ORDER BY id", [url])
+
+
+def logged(rows: list[dict[str, Any]], width: int = 90) -> str:
+    """Fetch-log rows in a few words for the report: ``failed (IgnoreRequest: ...)``."""
+    parts = []
+    for r in rows:
+        status = f" {r['http_status']}" if r["http_status"] else ""
+        detail = f" ({r['detail'][:width]})" if r["detail"] else ""
+        parts.append(f"{r['outcome']}{status}{detail}")
+    return "logged " + ("; ".join(parts) if parts else "nothing")
+
+
+def outcomes(db: Path, url: str) -> list[str]:
+    return [r["outcome"] for r in fetch_log(db, url)]
+
+
+def article(db: Path, url: str) -> dict[str, Any] | None:
+    found = query(db, "SELECT * FROM articles WHERE url = ?", [url])
+    return found[0] if found else None
+
+
+@dataclass
+class Ledger:
+    """Good stories versus what was stored: lost ones, and extra copies."""
+
+    lost: list[str] = field(default_factory=list)
+    duplicates: int = 0
+
+    def ok(self) -> bool:
+        return not self.lost and not self.duplicates
+
+
+def ledger(db: Path, stories: dict[str, Story]) -> Ledger:
+    """Every story stored once with all its sentences (keyed by URL), nothing stored twice.
+
+    Lost: a story's URL has no article row, or a sentence of it is missing from the text.
+    Duplicates: more than one row holds a story's marker sentence, or two rows share a
+    content hash.
+    """
+    rows = query(db, "SELECT url, text, content_hash FROM articles")
+    by_url = {r["url"]: r for r in rows}
+    out = Ledger()
+    for url, story in stories.items():
+        row = by_url.get(url)
+        if row is None or not all(p in (row["text"] or "") for p in story.paragraphs):
+            out.lost.append(url)
+        holders = sum(story.marker in (r["text"] or "") for r in rows)
+        out.duplicates += max(0, holders - 1)
+    hashes = [r["content_hash"] for r in rows if r["content_hash"]]
+    out.duplicates += len(hashes) - len(set(hashes))
+    return out
+
+
+def integrity(db: Path) -> list[str]:
+    """Problems found: SQLite's integrity check, articles without their full-text row (or the
+    reverse), stored outcomes without an article, articles the fetch log never stored."""
+    conn = connect(db)
+    try:
+        problems = [r[0] for r in conn.execute("PRAGMA integrity_check") if r[0] != "ok"]
+        fts = {r[0] for r in conn.execute("SELECT id FROM articles_fts_docsize")}
+        arts = {r[0] for r in conn.execute("SELECT rowid FROM articles")}
+        if fts != arts:
+            problems.append(f"FTS out of sync: {len(arts - fts)} missing, {len(fts - arts)} extra")
+        orphans = conn.execute(
+            "SELECT count(*) FROM fetch_log f WHERE f.outcome IN ('new', 'updated', 'unchanged')"
+            " AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.url = f.article_url)"
+        ).fetchone()[0]
+        if orphans:
+            problems.append(f"{orphans} fetch-log rows say stored but the article is missing")
+        unlogged = conn.execute(
+            "SELECT count(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM fetch_log f"
+            " WHERE f.article_url = a.url AND f.outcome IN ('new', 'updated'))"
+        ).fetchone()[0]
+        if unlogged:
+            problems.append(f"{unlogged} articles with no fetch-log row that stored them")
+        empty = conn.execute(
+            "SELECT count(*) FROM articles WHERE text IS NULL OR trim(text) = ''"
+        ).fetchone()[0]
+        if empty:
+            problems.append(f"{empty} articles with empty text")
+        return problems
+    finally:
+        conn.close()
+
+
+def run_row(db: Path, run_id: int | None = None) -> dict[str, Any]:
+    sql = "SELECT * FROM runs " + ("WHERE id = ?" if run_id else "ORDER BY id DESC LIMIT 1")
+    return query(db, sql, [run_id] if run_id else [])[0]
