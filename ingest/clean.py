@@ -117,14 +117,11 @@ def _load_rules(drop: tuple[str, ...], keep: tuple[str, ...], path: Path) -> Rul
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise RulesError(f"{path}: cannot read boilerplate rules: {exc}") from exc
-    styles = " or ".join(
-        f're:test(@style, "{pattern}", "i")' for pattern in data["hidden"]["style"]
-    )
+    # Plain XPath 1.0 (no regex callbacks into Python): lowercase, drop spaces, compare.
+    style = "translate(@style, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ ', 'abcdefghijklmnopqrstuvwxyz')"
+    styles = " or ".join(f"contains({style}, '{text}')" for text in data["hidden"]["style"])
     attrs = " or ".join(f"@{name}" for name in data["hidden"]["attributes"])
-    hidden = etree.XPath(
-        f"//*[{attrs} or (@style and ({styles}))]",
-        namespaces={"re": "http://exslt.org/regular-expressions"},
-    )
+    hidden = etree.XPath(f"//body//*[{attrs} or (@style and ({styles}))]")
     blocks = data["blocks"]
     return Rules(
         drop_tags=tuple(data["tags"]["drop"]),
@@ -173,21 +170,21 @@ def prune_page(root: lxml.html.HtmlElement, rules: Rules) -> list[lxml.html.Html
     """
     etree.strip_elements(root, *rules.drop_tags, with_tail=False)
     kept = rules.keep_selectors(root) if rules.keep_selectors is not None else []
-    protected = _protected(root, rules, kept)
-    doomed = [el for el in root.iter(*rules.furniture_tags) if el not in protected]
-    doomed += [el for el in rules.hidden(root) if el not in protected]
+    named, guarded, always = _class_id_pass(root, rules)
+    protected = _protected(root, kept or named, bool(kept))
+    candidates = [*root.iter(*rules.furniture_tags), *rules.hidden(root), *guarded]
     if rules.drop_selectors is not None:
-        doomed += [el for el in rules.drop_selectors(root) if el not in protected]
-    matches = _class_id_matches(root, rules, protected)
-    doomed += [el for el in matches if not rules.class_always.search(_class_id(el))]
+        candidates += rules.drop_selectors(root)
     measure = _paragraph_chars
     page_text = measure(root)
     if page_text < 0.2 * len(root.text_content()):  # pages written with <div>/<br> only
         measure = _all_chars
         page_text = measure(root)
     limit = rules.max_share * page_text
-    doomed = [el for el in doomed if not _holds_article(el, limit, measure)]
-    doomed += [el for el in matches if rules.class_always.search(_class_id(el))]
+    doomed = [
+        el for el in candidates if el not in protected and not _holds_article(el, limit, measure)
+    ]
+    doomed += [el for el in always if el not in protected]
     for el in doomed:  # decided before any removal, so earlier drops cannot sway the guard
         _drop(el)
     if rules.source_drop is not None:
@@ -197,51 +194,76 @@ def prune_page(root: lxml.html.HtmlElement, rules: Rules) -> list[lxml.html.Html
 
 
 def _protected(
-    root: lxml.html.HtmlElement, rules: Rules, kept: list[lxml.html.HtmlElement]
+    root: lxml.html.HtmlElement, bodies: list[lxml.html.HtmlElement], with_descendants: bool
 ) -> set[lxml.html.HtmlElement]:
     """Elements that no rule may drop: the article body candidates and their ancestors.
 
     Only the largest "article body" elements count, so that teaser cards in a related-posts
     box that reuse the theme's ``post-content`` class do not shield the whole box.
     """
-    bodies = list(kept)
+    bodies = bodies + root.xpath("//body//*[@itemprop='articleBody']")
     if not bodies:
-        named = [
-            el
-            for el in root.xpath("//*[@class or @id or @itemprop]")
-            if el.get("itemprop") == "articleBody"
-            or rules.class_keep.search(f"{el.get('class', '')} {el.get('id', '')}")
-        ]
-        if named:
-            sizes = [len(el.text_content()) for el in named]
-            top = max(sizes)
-            bodies = [el for el, n in zip(named, sizes, strict=True) if n >= max(0.5 * top, 80)]
+        return set()
+    if not with_descendants:
+        sizes = [len(el.text_content()) for el in bodies]
+        top = max(sizes)
+        bodies = [el for el, n in zip(bodies, sizes, strict=True) if n >= max(0.5 * top, 80)]
     protected: set[lxml.html.HtmlElement] = set()
     for el in bodies:
         protected.add(el)
         protected.update(el.iterancestors())
-        if kept:
+        if with_descendants:
             protected.update(el.iterdescendants())
     return protected
 
 
-def _class_id_matches(
-    root: lxml.html.HtmlElement, rules: Rules, protected: set[lxml.html.HtmlElement]
-) -> list[lxml.html.HtmlElement]:
-    found = []
-    for el in root.xpath("//body//*[@class or @id]"):
-        if el in protected or el.tag in ("html", "body", "main"):
+_BODY_WITH_CLASS = etree.XPath("//body//*[@class or @id]")
+_KEEP, _DROP, _ALWAYS = 1, 2, 3
+_VERDICT_CACHE_MAX = 200_000
+
+
+def _class_id_pass(
+    root: lxml.html.HtmlElement, rules: Rules
+) -> tuple[list[lxml.html.HtmlElement], list[lxml.html.HtmlElement], list[lxml.html.HtmlElement]]:
+    """One walk over elements with a class or id: (body-named, guarded drops, comment drops).
+
+    Pages repeat the same class values hundreds of times (menu items, cards), and sites repeat
+    them across pages, so each distinct value is matched once per process.
+    """
+    named, guarded, always = [], [], []
+    cache = _verdicts(rules)
+    if len(cache) > _VERDICT_CACHE_MAX:  # a long crawl over many sites: start afresh
+        cache.clear()
+    for el in _BODY_WITH_CLASS(root):
+        value = f"{el.get('class', '')} {el.get('id', '')}"
+        verdict = cache.get(value)
+        if verdict is None:
+            verdict = cache[value] = _verdict(value, rules)
+        if not verdict or el.tag in ("body", "main"):
             continue
-        value = _class_id(el)
-        if rules.class_drop.search(value) and not rules.class_keep.search(value):
-            found.append(el)
-    return found
+        if verdict == _KEEP:
+            named.append(el)
+        elif verdict == _DROP:
+            guarded.append(el)
+        else:
+            always.append(el)
+    return named, guarded, always
 
 
-def _class_id(el: lxml.html.HtmlElement) -> str:
-    """The class and id values of ``el``, without WordPress term classes."""
-    value = f"{el.get('class', '')} {el.get('id', '')}"
-    return _TERM_CLASSES.sub(" ", value) if "-" in value else value
+@lru_cache(maxsize=64)
+def _verdicts(rules: Rules) -> dict[str, int]:
+    return {}
+
+
+def _verdict(value: str, rules: Rules) -> int:
+    """What the class/id words say about an element: 0 nothing, or _KEEP/_DROP/_ALWAYS."""
+    if "-" in value:
+        value = _TERM_CLASSES.sub(" ", value)
+    if rules.class_keep.search(value):
+        return _KEEP
+    if not rules.class_drop.search(value):
+        return 0
+    return _ALWAYS if rules.class_always.search(value) else _DROP
 
 
 def _paragraph_chars(el: lxml.html.HtmlElement) -> int:
