@@ -184,7 +184,9 @@ def prune_page(root: lxml.html.HtmlElement, rules: Rules) -> list[lxml.html.Html
     doomed = [
         el for el in candidates if el not in protected and not _holds_article(el, limit, measure)
     ]
-    doomed += [el for el in always if el not in protected]
+    # Comment words go unguarded, except on a wrapper that holds the headline too
+    # (``<div id="article" class="comments-enabled">``).
+    doomed += [el for el in always if el not in protected and el.find(".//h1") is None]
     for el in doomed:  # decided before any removal, so earlier drops cannot sway the guard
         _drop(el)
     if rules.source_drop is not None:

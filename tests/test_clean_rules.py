@@ -100,6 +100,9 @@ BOILERPLATE = [
     "© 2024 The Coastal Ledger",
     "Copyright 2024 Example Media",
     "All rights reserved.",
+    "This content is reserved for subscribers only",
+    "Exclusive articles available to subscribers.",
+    "Box aufklappen", "Box zuklappen", "Show more", "Mehr anzeigen", "Voir plus",
 ]
 #: Short paragraphs starting with a "read also" phrase (the [blocks] prefix rules).
 READ_ALSO = [
@@ -369,3 +372,8 @@ def test_every_prefix_rule_has_an_example(pattern: str) -> None:
 def test_every_class_word_has_an_example(word: str) -> None:
     assert word in CLASS_EXAMPLES.values(), f"add a CLASS_EXAMPLES entry for {word!r}"
     assert any(re.search(word, c, re.I) for c, w in CLASS_EXAMPLES.items() if w == word)
+
+
+def test_comment_word_on_the_article_wrapper_does_not_drop_the_article() -> None:
+    body = f'<div id="article" class="comments-enabled"><h1>Headline</h1>{ARTICLE_P}</div>'
+    assert "tidal mill" in _pruned_text(body)
