@@ -102,7 +102,11 @@ BOILERPLATE = [
     "All rights reserved.",
     "This content is reserved for subscribers only",
     "Exclusive articles available to subscribers.",
-    "Box aufklappen", "Box zuklappen", "Show more", "Mehr anzeigen", "Voir plus",
+    "Box aufklappen",
+    "Box zuklappen",
+    "Show more",
+    "Mehr anzeigen",
+    "Voir plus",
 ]
 #: Short paragraphs starting with a "read also" phrase (the [blocks] prefix rules).
 READ_ALSO = [
