@@ -37,6 +37,7 @@ USUAL_LOCATIONS = (
 )
 
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.I)
+_ELEMENT_OR_COMMENT = re.compile(rb"<(!--|[A-Za-z_:])")
 _FEED_TYPES = (
     "application/rss+xml",
     "application/atom+xml",
@@ -76,8 +77,25 @@ def ungzip(body: bytes, limit: int = MAX_DECOMPRESSED) -> bytes:
 
 
 def _check_safe(body: bytes) -> None:
-    if _ENTITY_DECL.search(body[:65536]):
+    """Refuse documents that declare entities anywhere in their prolog (the DTD can only sit
+    before the root element, but comments may push it arbitrarily far into the file)."""
+    if _ENTITY_DECL.search(body, 0, _prolog_end(body)):
         raise UnsafeXML("document declares XML entities (entity expansion attack?); refused")
+
+
+def _prolog_end(body: bytes) -> int:
+    """Offset of the root element's start tag (comments skipped), or the end of the body."""
+    pos = 0
+    while True:
+        match = _ELEMENT_OR_COMMENT.search(body, pos)
+        if match is None:
+            return len(body)
+        if match.group(1) != b"!--":
+            return match.start()
+        end = body.find(b"-->", match.end())
+        if end < 0:
+            return len(body)
+        pos = end + 3
 
 
 def _iter_elements(body: bytes, tags: set[str]) -> Iterator[etree._Element]:

@@ -69,5 +69,6 @@ INGEST_SOURCES = os.environ.get("INGEST_SOURCES", "sources.toml")
 INGEST_EXTRACT_WORKERS = None  # None: one per CPU core; 0: extract in a thread (debugging)
 INGEST_KEEP_RAW_HTML = True  # store compressed raw HTML so `ingest reclean` can re-extract
 INGEST_WRITE_BATCH = 200
+INGEST_MAX_LISTING_PAGES = 1000  # listing pages followed per source and run (spider traps)
 
 LOG_LEVEL = os.environ.get("INGEST_LOG_LEVEL", "INFO")

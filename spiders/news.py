@@ -62,6 +62,8 @@ class NewsSpider(scrapy.Spider):
         self.sources: list[Source] = []
         self.budget: Counter[str] = Counter()  # article requests per source this run
         self.skipped: Counter[str] = Counter()
+        self.listings: Counter[str] = Counter()  # listing pages followed per source this run
+        self.max_listings = 1000
         self.run_id: int | None = None
 
     @classmethod
@@ -76,6 +78,7 @@ class NewsSpider(scrapy.Spider):
         )
         spider.db_path = crawler.settings.get("INGEST_DB")
         spider.keep_raw = crawler.settings.getbool("INGEST_KEEP_RAW_HTML", True)
+        spider.max_listings = crawler.settings.getint("INGEST_MAX_LISTING_PAGES", 1000)
         return spider
 
     def _select_sources(self, crawler: Crawler) -> None:
@@ -160,7 +163,7 @@ class NewsSpider(scrapy.Spider):
             else []
         )
         for url in found:
-            if source.allows(url):
+            if source.allows(url) and is_http(url):  # a Sitemap: line may say ftp:// or file://
                 yield Request(
                     url,
                     self.parse_sitemap,
@@ -237,7 +240,7 @@ class NewsSpider(scrapy.Spider):
         yield self._discovered(response, source, "listing page")
         if source.discover:
             for url in discovery.feeds_from_html(response.text, response.url):
-                if source.allows(url):
+                if source.allows(url) and is_http(url):
                     yield Request(
                         url,
                         self.parse_feed,
@@ -255,6 +258,10 @@ class NewsSpider(scrapy.Spider):
             if not _follow_allowed(source, link):
                 continue
             if is_listing(link):
+                if self.listings[source.name] >= self.max_listings:
+                    self.skipped["over_listing_budget"] += 1
+                    continue
+                self.listings[source.name] += 1
                 yield Request(
                     link,
                     self.parse_listing,
