@@ -14,6 +14,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from ingest.errors import UserError
+from ingest.lock import DbLock
 from ingest.sources import DEFAULT_SOURCES_FILE, load_sources, select_sources, site_source
 from ingest.storage import DEFAULT_DB, Store
 
@@ -58,14 +59,26 @@ def crawl(
     """
     names, urls = names or [], urls or []
     check_inputs(db, sources_file, names, urls, site)
-    process = CrawlerProcess(scrapy_settings(db, settings))
-    from spiders.news import NewsSpider
+    options = scrapy_settings(db, settings)
+    # Taken before Scrapy starts so a second run stops with one line (LockedError, status 75);
+    # the store pipeline takes it again (re-entrant), which covers `scrapy crawl news` too.
+    lock = DbLock(db).acquire() if options.getbool("INGEST_LOCK", True) else None
+    try:
+        process = CrawlerProcess(options)
+        from spiders.news import NewsSpider
 
-    crawler = process.create_crawler(NewsSpider)
-    process.crawl(
-        crawler, source=",".join(names), sources=str(sources_file), url=",".join(urls), site=site
-    )
-    process.start()
+        crawler = process.create_crawler(NewsSpider)
+        process.crawl(
+            crawler,
+            source=",".join(names),
+            sources=str(sources_file),
+            url=",".join(urls),
+            site=site,
+        )
+        process.start()
+    finally:
+        if lock is not None:
+            lock.release()
     row = getattr(crawler.spider, "run_row", None)
     if row is None:
         raise UserError("the crawl stopped before it could record its run; see the log above")

@@ -11,12 +11,16 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import sys
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
+from ingest.errors import LockedError
+from ingest.health import DEGRADED, assess
+from ingest.lock import DbLock, close_dead_runs, exit_with_parent
 from ingest.process import process_page
 from ingest.storage import Store
 from ingest.writer import BatchWriter
@@ -24,9 +28,12 @@ from ingest.writer import BatchWriter
 log = logging.getLogger(__name__)
 
 
-def _warm_up() -> None:
-    """Import the extraction stack in a worker before the first page arrives."""
+def _warm_up(crawl_pid: int | None = None) -> None:
+    """Import the extraction stack in a worker before the first page arrives; make the worker
+    exit if the crawl is killed (it would otherwise wait on its task queue forever)."""
     import ingest.extract  # noqa: F401
+
+    exit_with_parent(crawl_pid)
 
 
 class ExtractPipeline:
@@ -47,7 +54,9 @@ class ExtractPipeline:
             return
         count = self.workers or os.cpu_count() or 1
         context = multiprocessing.get_context("forkserver")
-        self.pool = ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=_warm_up)
+        self.pool = ProcessPoolExecutor(
+            max_workers=count, mp_context=context, initializer=_warm_up, initargs=(os.getpid(),)
+        )
 
     def close_spider(self, spider: Spider | None = None) -> None:
         if self.pool is not None:
@@ -71,6 +80,9 @@ class StorePipeline:
         self.batch = crawler.settings.getint("INGEST_WRITE_BATCH", 200)
         self.writer: BatchWriter | None = None
         self.run_id: int | None = None
+        self.lock: DbLock | None = None
+        if crawler.settings.getbool("INGEST_LOCK", True):
+            self.lock = _lock_or_exit(self.db_path)
         crawler.signals.connect(self._spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -79,6 +91,8 @@ class StorePipeline:
 
     def open_spider(self, spider: Spider | None = None) -> None:
         spider = spider or self.crawler.spider
+        if self.lock is not None:
+            close_dead_runs(self.db_path, finder=getattr(spider, "run_id", None))
         store = Store(self.db_path)
         try:
             self.run_id = getattr(spider, "run_id", None) or store.start_run(
@@ -87,6 +101,8 @@ class StorePipeline:
         finally:
             store.close()
         spider.run_id = self.run_id
+        if self.lock is not None:
+            self.lock.set_run(self.run_id)
         self.writer = BatchWriter(self.db_path, self.run_id, batch_size=self.batch)
 
     def process_item(self, item: dict[str, Any], spider: Spider | None = None) -> dict[str, Any]:
@@ -107,6 +123,25 @@ class StorePipeline:
         status = {"finished": "finished", "shutdown": "interrupted"}.get(reason, reason)
         store = Store(self.db_path)
         try:
-            spider.run_row = store.finish_run(self.run_id, status)
+            health, alerts = assess(store, self.run_id)
+            for line in alerts:
+                log.warning("health: %s", line)
+            if alerts and status == "finished":
+                status = DEGRADED
+            spider.run_row = store.finish_run(
+                self.run_id, status, health=health, message="; ".join(alerts) or None
+            )
         finally:
             store.close()
+            if self.lock is not None:
+                self.lock.release()
+
+
+def _lock_or_exit(db_path: str) -> DbLock:
+    """Take the database's write lock; when another run holds it, say which in one line and
+    exit with LockedError's status (``scrapy crawl`` would otherwise print a traceback)."""
+    try:
+        return DbLock(db_path).acquire()
+    except LockedError as exc:
+        print(f"Error: {exc}", file=sys.stderr, flush=True)
+        raise SystemExit(exc.exit_code) from None

@@ -38,6 +38,9 @@ from ingest.urls import (
 )
 
 ADHOC = "adhoc"  # source name of pages given with --url
+#: Outcomes that judged a page's content: it is fetched again only when a feed or sitemap says
+#: it changed (or with INGEST_REFETCH). Other outcomes are failures and are retried next run.
+SETTLED_OUTCOMES = (*STORED_OUTCOMES, "duplicate", "not_article", "empty", "paywall", "not_html")
 _HREF = re.compile(r"""<a\b[^>]*?\shref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
 
 
@@ -65,6 +68,7 @@ class NewsSpider(scrapy.Spider):
         self.listings: Counter[str] = Counter()  # listing pages followed per source this run
         self.max_listings = 1000
         self.run_id: int | None = None
+        self.refetch = False  # INGEST_REFETCH: ignore what earlier runs stored
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -79,6 +83,7 @@ class NewsSpider(scrapy.Spider):
         spider.db_path = crawler.settings.get("INGEST_DB")
         spider.keep_raw = crawler.settings.getbool("INGEST_KEEP_RAW_HTML", True)
         spider.max_listings = crawler.settings.getint("INGEST_MAX_LISTING_PAGES", 1000)
+        spider.refetch = crawler.settings.getbool("INGEST_REFETCH", False)
         return spider
 
     def _select_sources(self, crawler: Crawler) -> None:
@@ -258,6 +263,9 @@ class NewsSpider(scrapy.Spider):
             if not _follow_allowed(source, link):
                 continue
             if is_listing(link):
+                if self._robots_blocked(link):
+                    self.skipped["known"] += 1
+                    continue
                 if self.listings[source.name] >= self.max_listings:
                     self.skipped["over_listing_budget"] += 1
                     continue
@@ -300,11 +308,18 @@ class NewsSpider(scrapy.Spider):
         return request
 
     def _conditional_headers(self, url: str, lastmod: str | None) -> dict[str, str] | None:
-        """None when ``url`` is stored and nothing says it changed; else headers to send."""
-        state = self.store.url_state(url)
-        if state is None or state["outcome"] not in (*STORED_OUTCOMES, "duplicate", "not_article"):
+        """None when ``url`` was judged before and nothing says it changed; else headers to send.
+
+        "Changed" is a feed/sitemap date later than both the date seen with the last fetch and
+        the last fetch itself: feeds and sitemaps often give one URL different dates (published,
+        modified), and any date up to our last fetch describes a version we already have.
+        """
+        if self.refetch:
             return {}
-        if lastmod is None or (state["lastmod"] and lastmod <= state["lastmod"]):
+        state = self.store.url_state(url)
+        if state is None or not _settled(state):
+            return {}
+        if lastmod is None or lastmod <= max(state["lastmod"] or "", state["last_fetched"] or ""):
             return None
         headers = {}
         if state.get("etag"):
@@ -312,6 +327,13 @@ class NewsSpider(scrapy.Spider):
         if state.get("last_modified"):
             headers["If-Modified-Since"] = state["last_modified"]
         return headers
+
+    def _robots_blocked(self, url: str) -> bool:
+        """A listing page robots.txt forbade last time: not worth a fetch-log entry each run."""
+        if self.refetch:
+            return False
+        state = self.store.url_state(canonicalize(url))
+        return state is not None and state["outcome"] == "blocked" and not state["http_status"]
 
     def _page_request(
         self,
@@ -419,6 +441,14 @@ class NewsSpider(scrapy.Spider):
             self.store.close()
         if self.skipped:
             self.logger.info("URLs not fetched: %s", dict(self.skipped))
+
+
+def _settled(state: dict[str, Any]) -> bool:
+    """Was the URL's last fetch a verdict on its content (stored, duplicate, not an article,
+    empty...) rather than a failure worth retrying (HTTP error, timeout, 403, 429)?"""
+    if state["outcome"] == "blocked":
+        return not state["http_status"]  # forbidden by robots.txt, not a 403
+    return state["outcome"] in SETTLED_OUTCOMES
 
 
 def _slot(source: Source) -> dict[str, Any]:

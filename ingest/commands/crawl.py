@@ -8,6 +8,7 @@ import sys
 import click
 
 from ingest import crawl as crawl_lib
+from ingest.health import DEGRADED, EXIT_DEGRADED
 from ingest.sources import DEFAULT_SOURCES_FILE
 from ingest.storage import DEFAULT_DB
 
@@ -42,6 +43,11 @@ sources_option = click.option(
     metavar="NAME=VALUE",
     help="Override a Scrapy/ingest setting, e.g. -s CONCURRENT_REQUESTS=8.",
 )
+@click.option(
+    "--refetch",
+    is_flag=True,
+    help="Fetch every discovered URL again, even those stored and unchanged.",
+)
 @click.option("-v", "--verbose", count=True, help="Show Scrapy's log (-vv for debug).")
 def crawl(
     names: tuple[str, ...],
@@ -50,6 +56,7 @@ def crawl(
     urls: tuple[str, ...],
     site: str | None,
     overrides: tuple[str, ...],
+    refetch: bool,
     verbose: int,
 ) -> None:
     """Crawl SOURCES from the sources file (all when none are named) into --db.
@@ -60,9 +67,15 @@ def crawl(
         ingest crawl demo bbc --db data/news.db
         ingest crawl --url https://example.com/news/some-article.html
         ingest crawl --site https://example.com/
+
+    \b
+    Exit status: 0 done; 3 done, but a source looks broken (health alert);
+    75 another run holds the database; 130 interrupted; 2 bad input; 1 failed.
     """
     level = {0: "WARNING", 1: "INFO"}.get(verbose, "DEBUG")
     settings = {"LOG_LEVEL": level, **_parse_overrides(overrides)}
+    if refetch:
+        settings["INGEST_REFETCH"] = True
     row = crawl_lib.crawl(
         db,
         sources_file=sources_file,
@@ -72,6 +85,8 @@ def crawl(
         settings=settings,
     )
     click.echo(_summary(row))
+    if row["status"] == DEGRADED:
+        click.echo(f"Health alert: {row['message']}", err=True)
     sys.exit(_exit_status(row))
 
 
@@ -102,8 +117,11 @@ def _summary(row: dict) -> str:
 
 
 def _exit_status(row: dict) -> int:
-    """0 finished; 130 interrupted; 1 anything else (cron mail catches it)."""
-    return {"finished": 0, "interrupted": 130}.get(row["status"], 1)
+    """0 finished; 3 finished with a health alert; 130 interrupted; 1 anything else.
+
+    (2 is bad input and 75 another run holding the database, both raised before the crawl.)
+    """
+    return {"finished": 0, DEGRADED: EXIT_DEGRADED, "interrupted": 130}.get(row["status"], 1)
 
 
 COMMANDS = [crawl]
