@@ -24,6 +24,11 @@ test: $(STAMP)
 eval: $(STAMP)
 	$(BIN)/python -m ingest.evaluate --worst 20
 
+## Throughput benchmark (scripts/bench.py): ingest crawl vs bare Scrapy vs Scrapy+trafilatura,
+## plus storage at a million articles. More: make bench BENCH_ARGS="--articles 100000".
+bench: $(STAMP)
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check ingest spiders tests scripts
 	$(BIN)/ruff format --check ingest spiders tests scripts

@@ -1,0 +1,399 @@
+"""Storage micro-benchmark: does storing get slower as the database grows, and is search fast?
+
+    python scripts/bench_storage.py [--rows 1000000] [--db bench-out/storage-1000000.db]
+
+1. Builds (once; reused afterwards) a database holding ``--rows`` articles with the real schema
+   (``ingest.storage`` migrations, FTS5 triggers included), plus the ``urls``, ``fetch_log``
+   and ``pages`` rows a crawl leaves behind. Rows go in with ``executemany`` in large
+   transactions: building it through the crawler would take hours and measure nothing new.
+2. Inserts the same fresh articles, through the crawl's own ``Store.write_batch`` in batches,
+   into an empty database and into the big one, and prints the time per article for both.
+   The inserted rows are removed from the big database afterwards, so it can be reused.
+3. Times ``ingest.query.search`` (the library behind ``ingest search``) on the big database for
+   a few typical queries, and the ``ingest search`` command once (Python start-up included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import os
+import random
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ingest.storage import PageResult, Store  # noqa: E402
+
+SOURCES = ("harbor-ledger", "rheinblick", "fieldnotes", "metro-daily", "coastal-times")
+LANGS = ("en", "en", "en", "de", "fr")
+_FUNCTION_TEXT = """the of and to in a is that for on said was with as by it at from his an were are
+which this be has have had not but after its they who their been also will would more than"""
+#: Real words at the head of the content vocabulary, so queries read like news searches.
+_NEWS_TEXT = """council government minister police court city school hospital budget election
+company market report water energy housing transport railway harbour ferry bridge flood climate
+tariff pension strike union vaccine museum stadium festival drought wildfire glacier refinery
+lighthouse orchestra satellite archive courthouse reservoir vineyard quarry tunnel airport
+turbine tram mayor treaty inflation parliament protest verdict"""
+FUNCTION_WORDS = _FUNCTION_TEXT.split()
+NEWS_WORDS = _NEWS_TEXT.split()
+SYLLABLES = ("ka", "lo", "mi", "ra", "ten", "vor", "sul", "bri", "den", "qua", "zel", "pon")
+SYLLABLES += ("tu", "shi", "gam", "ev")
+
+
+def _rare_word(rng: random.Random) -> str:
+    return "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4)))
+
+
+class TextMaker:
+    """Article texts of about 250-700 words from a fixed pool of paragraphs: fast, repeatable.
+
+    Content words follow a Zipf law over a 30,000-word vocabulary, so document frequencies
+    look like real news (a few words in a tenth of the articles, most in very few), and one
+    word in three is a function word that every article has."""
+
+    def __init__(self, seed: int = 7, pool: int = 20000) -> None:
+        rng = random.Random(seed)
+        tail = list(dict.fromkeys(_rare_word(rng) for _ in range(40000)))
+        self.vocab = NEWS_WORDS + [w for w in tail if w not in NEWS_WORDS][:30000]
+        weights = [1 / (rank + 200) for rank in range(len(self.vocab))]
+        cum, total = [], 0.0
+        for w in weights:
+            total += w
+            cum.append(total)
+        self.paragraphs = [self._paragraph(rng, cum) for _ in range(pool)]
+
+    def _paragraph(self, rng: random.Random, cum: list[float]) -> str:
+        n = rng.randint(40, 110)
+        content = rng.choices(self.vocab, cum_weights=cum, k=n)
+        words = [rng.choice(FUNCTION_WORDS) if rng.random() < 0.35 else w for w in content]
+        words[0] = words[0].capitalize()
+        return " ".join(words) + "."
+
+    def text(self, i: int) -> str:
+        rng = random.Random(i)
+        paras = [rng.choice(self.paragraphs) for _ in range(rng.randint(4, 7))]
+        return "\n\n".join(paras) + f"\n\nReference {i}."  # unique: distinct content hashes
+
+    def doc_frequencies(self) -> dict[str, float]:
+        """Share of articles that contain each word (from the pool: 5.5 paragraphs a text)."""
+        counts: Counter[str] = Counter()
+        for paragraph in self.paragraphs:
+            counts.update(set(paragraph.lower().rstrip(".").split()))
+        n = len(self.paragraphs)
+        return {w: 1 - (1 - k / n) ** 5.5 for w, k in counts.items()}
+
+    def word_near(self, share: float) -> str:
+        """A content word found in about ``share`` of the articles."""
+        freqs = self.doc_frequencies()
+        return min(self.vocab, key=lambda w: abs(freqs.get(w, 0.0) - share))
+
+
+def article(i: int, texts: TextMaker, prefix: str = "https://news.example") -> dict[str, Any]:
+    """Article ``i`` as the crawl stores it (the dict ``process_page`` produces)."""
+    text = texts.text(i)
+    source = SOURCES[i % len(SOURCES)]
+    day = 1 + i % 28
+    return {
+        "url": f"{prefix}/{source}/2023/{1 + i % 12:02d}/{day:02d}/story-{i}",
+        "title": f"Story {i}: " + " ".join(text.split()[1:7]),
+        "authors": ["Ana Example"],
+        "published_at": f"2023-{1 + i % 12:02d}-{day:02d}T{i % 24:02d}:00:00+00:00",
+        "modified_at": None,
+        "language": LANGS[i % len(LANGS)],
+        "description": text[:160],
+        "section": "News",
+        "tags": ["city"],
+        "image": None,
+        "site_name": source,
+        "text": text,
+        "word_count": len(text.split()),
+        "content_hash": hashlib.sha1(text.encode()).hexdigest(),
+        "fetched_url": None,
+        "source": source,
+    }
+
+
+# -- building the big database ----------------------------------------------------------------
+
+
+def build_big(path: Path, rows: int, batch: int = 20000) -> float:
+    """Create ``path`` with ``rows`` articles (and their crawl rows); return seconds taken."""
+    tmp = path.with_suffix(".building")
+    for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+        leftover.unlink(missing_ok=True)
+    start = time.monotonic()
+    Store(tmp).close()  # the real schema, by the real migrations
+    conn = sqlite3.connect(tmp, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("PRAGMA cache_size = -400000")
+    conn.execute(
+        "INSERT INTO runs (id, started_at, finished_at, status) VALUES (1, ?, ?, 'finished')",
+        ["2023-01-01T00:00:00+00:00", "2023-12-31T00:00:00+00:00"],
+    )
+    texts = TextMaker()
+    for first in range(0, rows, batch):
+        _insert_chunk(conn, [article(i, texts) for i in range(first, min(rows, first + batch))])
+        done = min(rows, first + batch)
+        if done % 100000 == 0 or done == rows:
+            print(f"  {done:,} articles ({time.monotonic() - start:.0f} s)", flush=True)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.execute("ANALYZE")
+    conn.close()
+    os.replace(tmp, path)
+    return time.monotonic() - start
+
+
+def _insert_chunk(conn: sqlite3.Connection, arts: list[dict[str, Any]]) -> None:
+    stamp = "2023-12-31T00:00:00+00:00"
+    cols = [c for c in arts[0] if c not in ("authors", "tags")] + ["authors", "tags"]
+    article_rows = [
+        [*(a[c] for c in cols[:-2]), json.dumps(a["authors"]), json.dumps(a["tags"])] for a in arts
+    ]
+    extra = ["first_seen", "last_fetched", "last_changed", "version"]
+    conn.execute("BEGIN")
+    conn.executemany(
+        f"INSERT INTO articles ({', '.join(cols + extra)}) "
+        f"VALUES ({', '.join('?' * (len(cols) + len(extra)))})",
+        [[*r, stamp, stamp, stamp, 1] for r in article_rows],
+    )
+    conn.executemany(
+        "INSERT INTO urls (url, source, article_url, outcome, http_status, first_seen,"
+        " last_fetched) VALUES (?, ?, ?, 'new', 200, ?, ?)",
+        [[a["url"], a["source"], a["url"], stamp, stamp] for a in arts],
+    )
+    conn.executemany(
+        "INSERT INTO fetch_log (run_id, url, source, http_status, outcome, article_url,"
+        " fetched_at) VALUES (1, ?, ?, 200, 'new', ?, ?)",
+        [[a["url"], a["source"], a["url"], stamp] for a in arts],
+    )
+    conn.executemany(
+        "INSERT INTO pages (url, fetched_url, encoding, html_gz, fetched_at) "
+        "VALUES (?, ?, 'utf-8', ?, ?)",
+        [[a["url"], a["url"], b"", stamp] for a in arts],
+    )
+    conn.execute("COMMIT")
+
+
+# -- insert cost --------------------------------------------------------------------------------
+
+
+def fresh_results(count: int, offset: int, html_gz: bytes) -> list[PageResult]:
+    """``count`` new articles (numbered from ``offset``: not in the big database)."""
+    texts = TextMaker()
+    out = []
+    for i in range(offset, offset + count):
+        art = article(i, texts, prefix="https://fresh.example")
+        out.append(
+            PageResult(
+                url=art["url"],
+                source=art["source"],
+                outcome="new",
+                http_status=200,
+                article=art,
+                html_gz=html_gz,
+                encoding="utf-8",
+            )
+        )
+    return out
+
+
+def insert_cost(path: Path, results: list[PageResult], batch: int = 200) -> dict[str, float]:
+    """Store ``results`` through ``Store.write_batch``; per-article time in microseconds."""
+    store = Store(path)
+    run_id = store.start_run(["bench"])
+    times = []
+    try:
+        for first in range(0, len(results), batch):
+            chunk = [PageResult(**r.to_dict()) for r in results[first : first + batch]]
+            start = time.perf_counter()
+            counts = store.write_batch(run_id, chunk)
+            times.append((time.perf_counter() - start) / len(chunk))
+            if counts.get("new", 0) != len(chunk):
+                raise RuntimeError(f"expected only new articles, got {dict(counts)}")
+    finally:
+        store.close()
+    return {
+        "mean_us": round(statistics.fmean(times) * 1e6, 1),
+        "median_us": round(statistics.median(times) * 1e6, 1),
+        "max_batch_us": round(max(times) * 1e6, 1),
+    }
+
+
+def remove_fresh(path: Path) -> None:
+    """Take the inserted articles out again, so the big database stays at its size."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("BEGIN")
+    like = "https://fresh.example/%"
+    for table in ("pages", "urls", "fetch_log", "articles"):
+        conn.execute(f"DELETE FROM {table} WHERE url LIKE ?", [like])
+    conn.execute("DELETE FROM runs WHERE id > 1")
+    conn.execute("COMMIT")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+
+
+# -- search latency ---------------------------------------------------------------------------
+
+
+def queries(texts: TextMaker) -> list[tuple[str, dict[str, Any]]]:
+    """Typical searches, from a word in a quarter of the articles to one in a thousandth."""
+    phrase = " ".join(texts.paragraphs[0].lower().split()[3:5])
+    return [
+        ("council", {}),  # in about a quarter of the articles: ranks a huge posting list
+        (texts.word_near(0.01), {}),  # in about 1 article in 100
+        (texts.word_near(0.001), {}),  # in about 1 in 1,000
+        ("harbour ferry", {}),  # two common words, both required
+        (f'"{phrase}"', {}),  # a phrase
+        ("glacier", {"sources": "rheinblick", "since": "2023-06-01"}),  # with filters
+        ("harb*", {}),  # a prefix
+        ("glacier", {"newest": True}),  # newest first instead of best match
+    ]
+
+
+def search_latency(path: Path, repeat: int = 5) -> list[dict[str, Any]]:
+    """Milliseconds per query: the first run and the median of the following ones."""
+    search = _search_function()
+    out = []
+    for words, options in queries(TextMaker()):
+        timings = []
+        hits = 0
+        for _ in range(repeat + 1):
+            start = time.perf_counter()
+            hits = len(search(path, words, **options))
+            timings.append((time.perf_counter() - start) * 1000)
+        label = words + "".join(f" --{k} {v}" for k, v in options.items())
+        out.append(
+            {
+                "query": label,
+                "hits": hits,
+                "first_ms": round(timings[0], 1),
+                "median_ms": round(statistics.median(timings[1:]), 1),
+            }
+        )
+    return out
+
+
+def _search_function() -> Any:
+    """``ingest.query.search`` when present; else the equivalent raw FTS5 statement."""
+    try:
+        from ingest.query import search
+
+        return search
+    except ImportError:
+
+        def raw(path: Path, words: str, **_: Any) -> list[Any]:
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            try:
+                return conn.execute(
+                    "SELECT a.url, a.title FROM articles_fts JOIN articles a"
+                    " ON a.rowid = articles_fts.rowid WHERE articles_fts MATCH ?"
+                    " ORDER BY bm25(articles_fts) LIMIT 20",
+                    [words],
+                ).fetchall()
+            finally:
+                conn.close()
+
+        return raw
+
+
+def cli_search_ms(path: Path, words: str = "harbour ferry") -> float:
+    """``ingest search`` as a user runs it: a new process, start-up included."""
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "ingest", "search", words, "--db", str(path), "--limit", "10"],
+        check=True,
+        capture_output=True,
+        cwd=ROOT,
+    )
+    return round((time.perf_counter() - start) * 1000, 1)
+
+
+# -- the whole micro-benchmark --------------------------------------------------------------------
+
+
+def run(db: Path, rows: int, inserts: int = 4000, rebuild: bool = False) -> dict[str, Any]:
+    """Build or reuse the big database, measure inserts and searches; print and return figures."""
+    db.parent.mkdir(parents=True, exist_ok=True)
+    built = None
+    if rebuild or not db.exists():
+        print(f"storage: building {db} with {rows:,} articles (once; reused by later runs) ...")
+        built = round(build_big(db, rows), 1)
+    held = _count(db)
+    print(f"storage: {db} holds {held:,} articles ({db.stat().st_size / 1e9:.2f} GB)")
+    html_gz = gzip.compress(b"<html><body>" + b"<p>page</p>" * 4000 + b"</body></html>")
+    results = fresh_results(inserts, offset=10 * max(rows, held), html_gz=html_gz)
+    with tempfile.TemporaryDirectory(prefix="ingest-bench-") as tmp:
+        empty = insert_cost(Path(tmp) / "empty.db", results)
+    try:
+        big = insert_cost(db, results)
+    finally:
+        remove_fresh(db)
+    searches = search_latency(db)
+    figures = {
+        "articles_in_db": held,
+        "db_gb": round(db.stat().st_size / 1e9, 2),
+        "build_s": built,
+        "inserted": inserts,
+        "insert_empty_us": empty,
+        "insert_big_us": big,
+        "insert_ratio": round(big["mean_us"] / empty["mean_us"], 2),
+        "search": searches,
+        "cli_search_ms": cli_search_ms(db),
+    }
+    print_figures(figures)
+    return figures
+
+
+def _count(db: Path) -> int:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return int(conn.execute("SELECT count(*) FROM articles").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def print_figures(f: dict[str, Any]) -> None:
+    e, b = f["insert_empty_us"], f["insert_big_us"]
+    print(f"\nStorage ({f['inserted']:,} articles stored by Store.write_batch, batches of 200)")
+    print(f"  {'database':<28}{'mean µs/article':>16}{'median':>10}{'worst batch':>13}")
+    print(f"  {'empty':<28}{e['mean_us']:>16}{e['median_us']:>10}{e['max_batch_us']:>13}")
+    label = f"holding {f['articles_in_db']:,}"
+    print(f"  {label:<28}{b['mean_us']:>16}{b['median_us']:>10}{b['max_batch_us']:>13}")
+    print(f"  ratio big/empty: {f['insert_ratio']}")
+    print(f"\nSearch on {f['articles_in_db']:,} articles (ingest.query.search, limit 20)")
+    print(f"  {'query':<48}{'hits':>6}{'first ms':>10}{'median ms':>11}")
+    for s in f["search"]:
+        print(f"  {s['query']:<48}{s['hits']:>6}{s['first_ms']:>10}{s['median_ms']:>11}")
+    print(f"  `ingest search` command, start-up included: {f['cli_search_ms']} ms")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Storage micro-benchmark (see module doc).")
+    parser.add_argument("--rows", type=int, default=1_000_000, help="articles in the big DB")
+    parser.add_argument("--db", help="big database (default bench-out/storage-ROWS.db)")
+    parser.add_argument("--inserts", type=int, default=4000, help="articles inserted into each")
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the big database")
+    parser.add_argument("--json", help="also write the figures here")
+    args = parser.parse_args(argv)
+    db = Path(args.db or ROOT / "bench-out" / f"storage-{args.rows}.db")
+    figures = run(db, args.rows, args.inserts, args.rebuild)
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
