@@ -309,8 +309,10 @@ def _stats_text(data: dict[str, Any]) -> str:
 def _run_text(run: dict[str, Any] | None) -> str:
     if not run:
         return "-"
-    outcomes = ", ".join(f"{n} {k}" for k, n in run["outcomes"].items()) or "no URLs"
-    return f"#{run['id']} {run['status']} {run['finished_at'] or run['started_at']} ({outcomes})"
+    counts = sorted(run["outcomes"].items(), key=lambda kv: (-kv[1], kv[0]))
+    outcomes = ", ".join(f"{n} {k}" for k, n in counts) or "no URLs"
+    when = (run["finished_at"] or run["started_at"] or "")[:16].replace("T", " ")
+    return f"#{run['id']} {run['status']} {when}: {outcomes}"
 
 
 def _table(columns: list[str], rows: list[list[str]]) -> list[str]:
