@@ -34,10 +34,10 @@ def _articles(db: Path) -> int:
 def test_sigkill_mid_crawl_then_resume(tmp_path: Path) -> None:
     root, db = tmp_path / "site", tmp_path / "news.db"
     manifest = h.build(root, h.articles(TOTAL))
-    with serve_site(root, routes={"/20*": h.slow_route(0.05)}) as base:
+    with serve_site(root, routes={"/20*": h.slow_route(0.2)}) as base:
         sources = h.write_sources(tmp_path / "sources.toml", base)
         crawl = h.start_crawl(
-            db, sources, "-s", "INGEST_WRITE_BATCH=5", "-s", "LOOPBACK_CONCURRENCY=4"
+            db, sources, "-s", "INGEST_WRITE_BATCH=5", "-s", "CONCURRENT_REQUESTS=4"
         )
         h.wait_for(lambda: _articles(db) >= 25, timeout=300)
         os.kill(crawl.pid, signal.SIGKILL)  # the crawl only: its workers must go by themselves

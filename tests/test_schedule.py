@@ -1,0 +1,170 @@
+"""``ingest schedule``: each source on its own interval or cron line, runs logged, Ctrl-C and
+SIGTERM stop it cleanly with nothing lost, a second scheduler is refused.
+
+The due-time rules are tested as functions (real croniter); the scheduler itself runs as a real
+process crawling a site served on 127.0.0.1, and is stopped with real signals.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from ingest.schedule import Job, after_run, first_due, next_fire
+from ingest.webserver import serve_site
+from tests import runs_helpers as h
+
+pytestmark = pytest.mark.timeout(900)
+
+T0 = datetime(2024, 5, 6, 10, 0, 0, tzinfo=UTC)
+
+
+def test_intervals_and_cron_lines() -> None:
+    assert next_fire("30m", T0) == T0 + timedelta(minutes=30)
+    assert next_fire("2h", T0) == T0 + timedelta(hours=2)
+    assert next_fire("1d", T0) == T0 + timedelta(days=1)
+    fire = next_fire("15 */6 * * *", T0)  # cron lines are in local time
+    local = fire.astimezone()
+    assert local.minute == 15 and local.hour % 6 == 0 and fire > T0
+    assert fire - T0 <= timedelta(hours=6, minutes=15)
+
+
+def test_first_due_follows_the_last_run_in_the_database() -> None:
+    assert first_due("30m", None, T0) == T0  # never ran: due now
+    assert first_due("30m", T0 - timedelta(minutes=10), T0) == T0 + timedelta(minutes=20)
+    assert first_due("30m", T0 - timedelta(hours=5), T0) < T0  # overdue: runs at once
+    assert first_due("0 * * * *", None, T0) > T0  # a cron line waits for its next fire
+
+
+def test_an_overrunning_run_skips_slots_instead_of_queueing_them() -> None:
+    job = Job("a", "10m", T0)
+    assert after_run(job, T0, T0 + timedelta(minutes=3)) == (T0 + timedelta(minutes=10), 0)
+    due, missed = after_run(job, T0, T0 + timedelta(minutes=35))
+    assert (due, missed) == (T0 + timedelta(minutes=40), 3)
+
+
+def _schedule(db: Path, sources: Path, *args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        h.ingest_cmd("schedule", "--db", str(db), "--sources", str(sources), *args),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=h.ROOT,
+        env=h.env(),
+    )
+
+
+def _started(db: Path) -> list[datetime]:
+    return [datetime.fromisoformat(s) for (s,) in h.query(db, "SELECT started_at FROM runs")]
+
+
+def test_runs_each_source_on_its_interval_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    root, db = tmp_path / "site", tmp_path / "news.db"
+    h.build(root, h.articles(3))
+    with serve_site(root) as base:
+        sources = h.write_sources(tmp_path / "sources.toml", base, every='"6s"')
+        scheduler = _schedule(db, sources)
+        try:
+            h.wait_for(
+                lambda: h.scalar(db, "SELECT count(*) FROM runs WHERE finished_at NOT NULL") >= 2,
+                timeout=240,
+            )
+        finally:
+            scheduler.send_signal(signal.SIGINT)  # what Ctrl-C sends
+            out, err = scheduler.communicate(timeout=120)
+    assert scheduler.returncode == 0, err
+    runs = h.query(db, "SELECT id, status, articles_new FROM runs ORDER BY id")
+    assert runs[:2] == [(1, "finished", 3), (2, "finished", 0)]
+    assert all(status in ("finished", "interrupted") for _, status, _ in runs)
+    first, second = _started(db)[:2]
+    assert second - first >= timedelta(seconds=6)
+    assert "site: every 6s, next run" in err
+    assert re.search(r"run starts: site\n.*\[site\] run 1 finished: \d+ URLs fetched", err)
+    assert "run done: site" in err and "SIGINT: stopping" in err
+    assert err.rstrip().endswith("scheduler stopped")
+
+
+def test_sigterm_mid_run_stops_gracefully_and_nothing_is_lost(tmp_path: Path) -> None:
+    root, db = tmp_path / "site", tmp_path / "news.db"
+    h.build(root, h.articles(60))
+    gate = threading.Event()
+    with serve_site(root, routes={"/20*": h.slow_route(0.5, gate)}) as base:
+        sources = h.write_sources(tmp_path / "sources.toml", base, every='"1h"')
+        slow = ("-s", "CONCURRENT_REQUESTS=2", "-s", "INGEST_WRITE_BATCH=2")
+        scheduler = _schedule(db, sources, *slow)
+        try:
+            h.wait_for(lambda: h.query(db, "SELECT id FROM runs WHERE status = 'running'"))
+            second = subprocess.run(
+                h.ingest_cmd("schedule", "--db", str(db), "--sources", str(sources)),
+                capture_output=True,
+                text=True,
+                cwd=h.ROOT,
+                env=h.env(),
+                timeout=120,
+            )
+            gate.set()
+            h.wait_for(lambda: h.scalar(db, "SELECT count(*) FROM articles") >= 5, timeout=240)
+        finally:
+            gate.set()
+            scheduler.send_signal(signal.SIGTERM)
+            served_then = len(h.article_gets(base.server))
+            out, err = scheduler.communicate(timeout=180)
+        assert scheduler.returncode == 0, err
+        assert served_then < 60, "the signal must land mid-crawl"
+
+        assert second.returncode == 75
+        assert second.stderr.strip().startswith(
+            f"Error: {db}: locked by a run (pid {scheduler.pid}"
+        )
+        assert second.stderr.strip().endswith("not starting a second scheduler, try again later")
+
+        # The crawl stopped gracefully: recorded as interrupted, everything it stored is there.
+        assert h.query(db, "SELECT status FROM runs") == [("interrupted",)]
+        assert "SIGTERM: stopping the running crawl" in err and "run interrupted: site" in err
+        assert h.scalar(db, "PRAGMA integrity_check") == "ok"
+        stored = {u for (u,) in h.query(db, "SELECT url FROM articles")}
+        logged = {u for (u,) in h.query(db, "SELECT url FROM fetch_log WHERE outcome = 'new'")}
+        assert 5 <= len(stored) < 60 and stored == logged
+        assert h.run_row(db, 1)["articles_new"] == len(stored)
+
+        # A restarted scheduler knows the source ran minutes ago: next run in about an hour.
+        again = _schedule(db, sources)
+        try:
+            line = h.wait_for(lambda: _next_run_line(again), timeout=120)
+        finally:
+            again.send_signal(signal.SIGTERM)
+            again.communicate(timeout=60)
+    due = datetime.fromisoformat(line.rsplit(" ", 1)[1])
+    started = _started(db)[0]
+    assert due - started == timedelta(hours=1)
+    assert len(_started(db)) == 1
+
+
+def _next_run_line(proc: subprocess.Popen) -> str | None:
+    assert proc.stderr is not None
+    line = proc.stderr.readline()
+    return line.strip() if "site: every 1h, next run" in line else None
+
+
+def test_no_scheduled_source_is_one_line(tmp_path: Path) -> None:
+    sources = tmp_path / "sources.toml"
+    sources.write_text('[sources.x]\nurl = "http://127.0.0.1:9/"\n', encoding="utf-8")
+    done = subprocess.run(
+        h.ingest_cmd("schedule", "--db", str(tmp_path / "n.db"), "--sources", str(sources)),
+        capture_output=True,
+        text=True,
+        cwd=h.ROOT,
+        env=h.env(),
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        f"Error: {sources}: no source has an 'every' interval or cron line; "
+        'add e.g. every = "1h" or pass --every'
+    )
