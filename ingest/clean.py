@@ -22,14 +22,17 @@ import tomllib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
+from importlib import resources
+from importlib.resources.abc import Traversable
 
 import lxml.html
 from bs4 import BeautifulSoup, NavigableString, Tag
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
-RULES_FILE = Path(__file__).parent / "rules" / "boilerplate.toml"
+#: A package resource, not a path next to __file__: under Scrapyd the package runs from a
+#: zipped egg, where only importlib.resources can read it.
+RULES_FILE = resources.files("ingest") / "rules" / "boilerplate.toml"
 
 #: Tags that start a new paragraph in the output text.
 BLOCK_TAGS = frozenset(
@@ -112,7 +115,7 @@ def load_rules(drop: Sequence[str] = (), keep: Sequence[str] = ()) -> Rules:
 
 
 @lru_cache(maxsize=64)
-def _load_rules(drop: tuple[str, ...], keep: tuple[str, ...], path: Path) -> Rules:
+def _load_rules(drop: tuple[str, ...], keep: tuple[str, ...], path: Traversable) -> Rules:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:

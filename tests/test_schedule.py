@@ -7,17 +7,23 @@ process crawling a site served on 127.0.0.1, and is stopped with real signals.
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 import signal
 import subprocess
+import sys
 import threading
+import urllib.parse
+import urllib.request
+import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from ingest.schedule import Job, after_run, first_due, next_fire
-from ingest.webserver import serve_site
+from ingest.webserver import free_port, serve_site
 from tests import runs_helpers as h
 
 pytestmark = pytest.mark.timeout(900)
@@ -168,3 +174,110 @@ def test_no_scheduled_source_is_one_line(tmp_path: Path) -> None:
         f"Error: {sources}: no source has an 'every' interval or cron line; "
         'add e.g. every = "1h" or pass --every'
     )
+
+
+# -- Scrapyd ----------------------------------------------------------------------------------
+
+
+def _copy_project(target: Path) -> None:
+    """The files scrapyd-deploy packs: the packages, scrapy.cfg and the project metadata."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for name in ("ingest", "spiders"):
+        shutil.copytree(h.ROOT / name, target / name, ignore=ignore)
+    for name in ("pyproject.toml", "README.md", "scrapy.cfg"):
+        shutil.copy2(h.ROOT / name, target / name)
+
+
+def _get(url: str, data: dict[str, str] | list[tuple[str, str]] | None = None) -> dict:
+    body = urllib.parse.urlencode(data).encode() if data is not None else None
+    with urllib.request.urlopen(url, data=body, timeout=30) as response:
+        return json.loads(response.read())
+
+
+@pytest.mark.skipif(
+    shutil.which("scrapyd", path=str(Path(sys.executable).parent)) is None,
+    reason="scrapyd not installed (pip install -e '.[dev]')",
+)
+def test_scrapyd_deploy_and_scheduled_job(tmp_path: Path) -> None:
+    bin_dir = Path(sys.executable).parent
+    project, daemon, db = tmp_path / "project", tmp_path / "scrapyd", tmp_path / "news.db"
+    project.mkdir()
+    daemon.mkdir()
+    _copy_project(project)
+    port = free_port()
+    config = (project / "scrapy.cfg").read_text()
+    (project / "scrapy.cfg").write_text(
+        config.replace("url = http://localhost:6800/", f"url = http://127.0.0.1:{port}/")
+    )
+    (daemon / "scrapyd.conf").write_text(
+        f"[scrapyd]\nbind_address = 127.0.0.1\nhttp_port = {port}\npoll_interval = 0.5\n"
+        f"eggs_dir = {daemon}/eggs\nlogs_dir = {daemon}/logs\ndbs_dir = {daemon}/dbs\n"
+        "items_dir =\n"
+    )
+    built = subprocess.run(
+        [str(bin_dir / "scrapyd-deploy"), "--build-egg", str(tmp_path / "news.egg")],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=h.env(),
+    )
+    assert built.returncode == 0, built.stderr
+    with zipfile.ZipFile(tmp_path / "news.egg") as egg:
+        names = set(egg.namelist())
+        entry_points = egg.read("EGG-INFO/entry_points.txt").decode()
+    assert {"spiders/news.py", "ingest/settings.py", "ingest/rules/boilerplate.toml"} <= names
+    assert "[scrapy]\nsettings = ingest.settings" in entry_points
+
+    root = tmp_path / "site"
+    h.build(root, h.articles(4))
+    server = subprocess.Popen(
+        [str(bin_dir / "scrapyd")],
+        cwd=daemon,
+        env=h.env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base_url = f"http://127.0.0.1:{port}"
+        h.wait_for(lambda: _alive(base_url), timeout=60)
+        deployed = subprocess.run(
+            [str(bin_dir / "scrapyd-deploy")],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=h.env(),
+        )
+        assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+        assert _get(f"{base_url}/listspiders.json?project=news-ingest")["spiders"] == ["news"]
+        with serve_site(root) as site:
+            sources = h.write_sources(tmp_path / "sources.toml", site)
+            job = _get(
+                f"{base_url}/schedule.json",
+                [
+                    ("project", "news-ingest"),
+                    ("spider", "news"),
+                    ("source", "site"),
+                    ("sources", str(sources)),
+                    ("setting", f"INGEST_DB={db}"),
+                ],
+            )["jobid"]
+            h.wait_for(lambda: _finished(base_url, job), timeout=240, step=0.5)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert h.query(db, "SELECT status, articles_new, errors FROM runs") == [("finished", 4, 0)]
+    assert h.scalar(db, "SELECT count(*) FROM articles WHERE length(text) > 500") == 4
+
+
+def _alive(base_url: str) -> bool:
+    try:
+        return _get(f"{base_url}/daemonstatus.json")["status"] == "ok"
+    except OSError:
+        return False
+
+
+def _finished(base_url: str, job: str) -> bool:
+    jobs = _get(f"{base_url}/listjobs.json?project=news-ingest")
+    return any(j["id"] == job for j in jobs["finished"])
