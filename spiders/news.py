@@ -206,6 +206,7 @@ class NewsSpider(scrapy.Spider):
         source = self._source(response)
         level = response.meta.get("sitemap_level", 0)
         entries = fetching = 0
+        stopped = ""
         try:
             for entry in discovery.parse_sitemap(response.body, response.url):
                 entries += 1
@@ -223,12 +224,16 @@ class NewsSpider(scrapy.Spider):
                 if request is not None:
                     fetching += 1
                     yield request
+                if source.max_articles and self.budget[source.name] >= source.max_articles:
+                    stopped = f" (stopped: max_articles {source.max_articles} reached)"
+                    break  # a million-entry sitemap costs no more than the budget allows
         except (BadXML, UnsafeXML, OSError, EOFError) as exc:
             yield self._log(
                 response.url, source.name, "bad_discovery", response.status, f"sitemap: {exc}"
             )
             return
-        yield self._discovered(response, source, f"sitemap: {entries} entries, {fetching} to fetch")
+        detail = f"sitemap: {entries} entries, {fetching} to fetch{stopped}"
+        yield self._discovered(response, source, detail)
 
     def parse_listing(self, response: Response) -> Iterator[Any]:
         """A start or listing page: follow its links (within depth), never store it."""

@@ -26,7 +26,7 @@ from email.utils import formatdate
 from typing import Any
 from xml.sax.saxutils import escape
 
-from ingest.webserver import BaseURL, SiteHandler, serve_site
+from ingest.webserver import BaseURL, SiteHandler, SiteServer, serve_site
 
 Handler = Callable[[SiteHandler], None]
 
@@ -119,6 +119,7 @@ class FaultSite:
     hits: dict[str, list[Hit]] = field(default_factory=lambda: defaultdict(list))
     stop: threading.Event = field(default_factory=threading.Event)
     base: str = ""
+    server: SiteServer | None = None
 
     def route(self, path: str, handler: Handler, *, in_feed: bool = False) -> str:
         """Serve ``handler`` at ``path`` (a trailing ``*`` matches a prefix); return the path."""
@@ -128,6 +129,8 @@ class FaultSite:
             handler(h)
 
         self.routes[path] = recorded
+        if self.server is not None:  # already serving: register on the live server too
+            self.server.add_route(path.rstrip("*"), recorded, prefix=path.endswith("*"))
         if in_feed:
             self.feed_paths.append(path)
         return path
@@ -167,7 +170,7 @@ class FaultSite:
     @contextmanager
     def serve(self, host: str = "127.0.0.1") -> Iterator[BaseURL]:
         with serve_site(None, routes=self.routes, host=host) as base:
-            self.base = str(base)
+            self.base, self.server = str(base), base.server
             try:
                 yield base
             finally:
