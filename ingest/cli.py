@@ -28,11 +28,12 @@ def cli() -> None:
 def _register() -> None:
     from ingest.commands import crawl as crawl_cmds
     from ingest.commands import demo as demo_cmds
+    from ingest.commands import distributed as distributed_cmds
     from ingest.commands import extract as extract_cmds
     from ingest.commands import query as query_cmds
     from ingest.commands import runs as runs_cmds
 
-    for module in (crawl_cmds, demo_cmds, extract_cmds, query_cmds, runs_cmds):
+    for module in (crawl_cmds, demo_cmds, distributed_cmds, extract_cmds, query_cmds, runs_cmds):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -30,7 +30,12 @@ def scrapy_settings(db: str | Path, overrides: dict[str, Any] | None = None) -> 
 
 
 def check_inputs(
-    db: str | Path, sources_file: str | Path, names: list[str], urls: list[str], site: str | None
+    db: str | Path,
+    sources_file: str | Path,
+    names: list[str],
+    urls: list[str],
+    site: str | None,
+    redis_url: str | None = None,
 ) -> None:
     """Validate everything before Scrapy starts, so bad input is one line and nothing runs."""
     if site:
@@ -40,7 +45,12 @@ def check_inputs(
             site_source(url)  # same URL check
     else:
         select_sources(load_sources(sources_file), names, sources_file)
-    Store(db).close()  # creates/migrates the database, or says why it cannot
+    if redis_url:  # a distributed worker writes no database (`ingest drain` does)
+        from ingest.distributed import connect
+
+        connect(redis_url).close()
+    else:
+        Store(db).close()  # creates/migrates the database, or says why it cannot
 
 
 def crawl(
@@ -58,11 +68,12 @@ def crawl(
     input before anything is fetched.
     """
     names, urls = names or [], urls or []
-    check_inputs(db, sources_file, names, urls, site)
     options = scrapy_settings(db, settings)
+    redis_url = options.get("INGEST_REDIS_URL")
+    check_inputs(db, sources_file, names, urls, site, redis_url)
     # Taken before Scrapy starts so a second run stops with one line (LockedError, status 75);
     # the store pipeline takes it again (re-entrant), which covers `scrapy crawl news` too.
-    lock = DbLock(db).acquire() if options.getbool("INGEST_LOCK", True) else None
+    lock = DbLock(db).acquire() if options.getbool("INGEST_LOCK", True) and not redis_url else None
     try:
         process = CrawlerProcess(options)
         from spiders.news import NewsSpider

@@ -71,4 +71,12 @@ INGEST_KEEP_RAW_HTML = True  # store compressed raw HTML so `ingest reclean` can
 INGEST_WRITE_BATCH = 200
 INGEST_MAX_LISTING_PAGES = 1000  # listing pages followed per source and run (spider traps)
 
+# Distributed crawling (ingest.distributed): with a Redis URL, `ingest crawl` is one of N workers
+# sharing a scrapy-redis queue, and `ingest drain` is the one writer of the database.
+INGEST_REDIS_URL = os.environ.get("INGEST_REDIS_URL") or None
+INGEST_REDIS_WORKER_TTL = 30  # seconds without a heartbeat before a worker's requests go back
+INGEST_REDIS_MAX_IDLE = 0  # > 0: a worker leaves after that long with nothing to do
+INGEST_REDIS_MAX_ITEMS = 20_000  # results waiting for `ingest drain` before workers pause
+ADDONS = {"ingest.distributed.RedisMode": 0}  # switches the components when INGEST_REDIS_URL is set
+
 LOG_LEVEL = os.environ.get("INGEST_LOG_LEVEL", "INFO")

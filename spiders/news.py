@@ -100,7 +100,8 @@ class NewsSpider(scrapy.Spider):
     # -- discovery ---------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Request]:
-        self.store = Store(self.db_path, readonly=True)  # created by the pipeline's open_spider
+        if getattr(self, "store", None) is None:  # a distributed worker reads a Redis mirror
+            self.store = Store(self.db_path, readonly=True)  # created by the pipeline's open_spider
         if self.article_urls:
             for url in self.article_urls:
                 yield self._page_request(self.sources[0], url, given=True)

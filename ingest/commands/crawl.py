@@ -48,6 +48,14 @@ sources_option = click.option(
     is_flag=True,
     help="Fetch every discovered URL again, even those stored and unchanged.",
 )
+@click.option(
+    "--redis",
+    "redis_url",
+    envvar="INGEST_REDIS_URL",
+    metavar="URL",
+    help="Be one of N workers sharing a Redis queue (redis://HOST:PORT/N); `ingest drain` "
+    "stores the results. Also INGEST_REDIS_URL.",
+)
 @click.option("-v", "--verbose", count=True, help="Show Scrapy's log (-vv for debug).")
 def crawl(
     names: tuple[str, ...],
@@ -57,6 +65,7 @@ def crawl(
     site: str | None,
     overrides: tuple[str, ...],
     refetch: bool,
+    redis_url: str | None,
     verbose: int,
 ) -> None:
     """Crawl SOURCES from the sources file (all when none are named) into --db.
@@ -67,6 +76,7 @@ def crawl(
         ingest crawl demo bbc --db data/news.db
         ingest crawl --url https://example.com/news/some-article.html
         ingest crawl --site https://example.com/
+        ingest crawl --redis redis://10.0.0.5:6379/0 demo   # a distributed worker
 
     \b
     Exit status: 0 done; 3 done, but a source looks broken (health alert);
@@ -76,6 +86,8 @@ def crawl(
     settings = {"LOG_LEVEL": level, **_parse_overrides(overrides)}
     if refetch:
         settings["INGEST_REFETCH"] = True
+    if redis_url:
+        settings["INGEST_REDIS_URL"] = redis_url
     row = crawl_lib.crawl(
         db,
         sources_file=sources_file,
@@ -84,6 +96,11 @@ def crawl(
         site=site,
         settings=settings,
     )
+    if row.get("distributed"):  # a worker: the run's figures are the writer's
+        from ingest.distributed import worker_summary
+
+        click.echo(worker_summary(row))
+        sys.exit(_exit_status(row))
     click.echo(_summary(row))
     if row["status"] == DEGRADED:
         click.echo(f"Health alert: {row['message']}", err=True)

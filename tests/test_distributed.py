@@ -1,0 +1,489 @@
+"""Distributed crawling on a real Redis server: two ``ingest crawl --redis`` workers and one
+``ingest drain`` writer store the same database as a single-process crawl of the same site, with
+no duplicate and no missing article, also when a worker or the writer is SIGKILLed mid-way.
+
+redis-server is started on 127.0.0.1 on a free port (``.ci/run`` installs it in CI, where these
+tests must run); the site is generated and served on 127.0.0.1, its article pages slowly enough
+for a kill to land mid-crawl. Every crawl is a real ``python -m ingest`` child process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import redis
+
+from ingest import distributed
+from ingest.sitegen import Block, SiteArticle, build_site
+from ingest.storage import Store
+from ingest.webserver import SiteHandler, content_type, serve_site
+
+pytestmark = pytest.mark.timeout(600)
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTICLES = 80
+WORKER_TTL = "3"  # seconds: how soon a killed worker's requests go back in the queue
+
+
+# -- Redis ------------------------------------------------------------------------------------
+
+
+def _redis_binary() -> str | None:
+    found = shutil.which("redis-server")
+    if found is None and os.path.exists("/usr/bin/redis-server"):
+        found = "/usr/bin/redis-server"
+    return found
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A private redis-server on 127.0.0.1 (no persistence); yields its base URL."""
+    binary = _redis_binary()
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail("redis-server is not installed; .ci/run installs it (apt redis-server)")
+        pytest.skip("redis-server is not installed (apt-get install redis-server); CI runs this")
+    port = _free_port()
+    workdir = tmp_path_factory.mktemp("redis")
+    args = ["--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    proc = subprocess.Popen(
+        [binary, *args, "--dir", str(workdir)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}"
+    try:
+        _wait_for(lambda: _pings(url), timeout=20, what="redis-server to answer")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def _pings(url: str) -> bool:
+    try:
+        return bool(redis.Redis.from_url(url).ping())
+    except redis.exceptions.ConnectionError:
+        return False
+
+
+@pytest.fixture
+def redis_url(redis_server: str) -> Iterator[str]:
+    """Database 0 of the test server, empty for each test."""
+    url = f"{redis_server}/0"
+    server = redis.Redis.from_url(url)
+    server.flushdb()
+    yield url
+    server.close()
+
+
+# -- the site ---------------------------------------------------------------------------------
+
+
+def _article(number: int) -> SiteArticle:
+    """A story with sentences of its own, so no two articles share a text."""
+    words = ["harbour", "council", "ferry", "tide", "budget", "river", "market", "station"]
+    published = datetime(2024, 3, 1, 8, 0, tzinfo=UTC) + timedelta(hours=5 * number)
+    paragraphs = [
+        f"Paragraph {p} of story {number}: the {words[(number + p) % 8]} report for district "
+        f"{number * 3 + p} was read to {number + p} residents, who asked about the "
+        f"{words[(number * p) % 8]} plan and its cost of {number * 100 + p} euros."
+        for p in range(5)
+    ]
+    return SiteArticle(
+        slug=f"story-{number}-{words[number % 8]}",
+        title=f"Story {number}: the {words[number % 8]} question",
+        authors=["Maya Okafor" if number % 2 else "Jonas Hart"],
+        published=published,
+        modified=published,
+        section="Local",
+        language="en",
+        description=f"What happened in story {number}.",
+        blocks=[Block("p", text) for text in paragraphs],
+        tags=["city"],
+    )
+
+
+def _slow_articles(root: Path, delay: float) -> Callable[[SiteHandler], None]:
+    """Article pages (under /20..) answered after ``delay`` seconds: kills land mid-crawl."""
+
+    def route(handler: SiteHandler) -> None:
+        time.sleep(delay)
+        path = urlsplit(handler.path).path
+        target = root / path.lstrip("/")
+        if target.is_dir():
+            if not path.endswith("/"):
+                handler.reply(301, b"", headers={"Location": path + "/"})
+                return
+            target = target / "index.html"
+        if not target.is_file():
+            handler.reply(404, b"not found\n", "text/plain")
+            return
+        body = target.read_bytes().replace(b"{{BASE}}", handler.origin.encode("ascii"))
+        handler.reply(200, body, content_type(target.name))
+
+    return route
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """The served site and a sources file reading its feed, sitemaps and home page."""
+    root = tmp_path_factory.mktemp("site")
+    manifest = build_site(root, [_article(n) for n in range(ARTICLES)], "wordpress")
+    with serve_site(root, routes={"/20*": _slow_articles(root, 0.05)}) as base:
+        sources = root.parent / "sources.toml"
+        sources.write_text(
+            f'[sources.site]\nurl = "{base}/"\ndomains = ["127.0.0.1"]\n'
+            f'feeds = ["{base}/feed/"]\ndepth = 1\n',
+            encoding="utf-8",
+        )
+        yield {"base": base, "sources": sources, "articles": manifest.articles}
+
+
+# -- running the CLI --------------------------------------------------------------------------
+
+# Few downloads at once (a worker takes no more requests from the queue than it can fetch) and
+# one extraction process: the crawl takes long enough to be interrupted, and both workers work.
+SLOW = [
+    "-s",
+    "LOOPBACK_CONCURRENCY=4",
+    "-s",
+    "CONCURRENT_REQUESTS=4",
+    "-s",
+    "INGEST_EXTRACT_WORKERS=1",
+]
+
+
+def _ingest(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ingest", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+
+
+def _start(*args: str) -> subprocess.Popen[str]:
+    """A child ``ingest`` in its own process group (a kill takes its extraction workers too,
+    as when a machine dies)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "ingest", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        start_new_session=True,
+    )
+
+
+def _worker(site: dict[str, Any], url: str) -> subprocess.Popen[str]:
+    return _start(
+        "crawl",
+        "site",
+        "--sources",
+        str(site["sources"]),
+        "--redis",
+        url,
+        "-s",
+        f"INGEST_REDIS_WORKER_TTL={WORKER_TTL}",
+        *SLOW,
+    )
+
+
+def _drain(url: str, db: Path, wait: bool = True) -> subprocess.Popen[str]:
+    """The writer, once a worker has opened the run (``--idle`` only stops it when no run is
+    active: started before any worker, it could stop at once)."""
+    server = redis.Redis.from_url(url)
+    if wait:
+        _wait_for(lambda: server.exists(distributed.CURRENT_RUN), timeout=60, what="a worker")
+    return _start("drain", "--redis", url, "--db", str(db), "--idle", "2", "--batch", "10")
+
+
+def _finish(proc: subprocess.Popen[str], timeout: float = 300) -> str:
+    out, err = proc.communicate(timeout=timeout)
+    assert proc.returncode == 0, f"exit {proc.returncode}\n{out}\n{err[-3000:]}"
+    return out
+
+
+def _kill(proc: subprocess.Popen[str]) -> None:
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=30)
+
+
+def _wait_for(check: Callable[[], Any], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def _distributed_crawl(site: dict[str, Any], url: str, db: Path) -> list[str]:
+    """Two workers and a writer, to the end; returns the workers' summary lines."""
+    workers = [_worker(site, url), _worker(site, url)]
+    writer = _drain(url, db)
+    lines = [_finish(w).strip() for w in workers]
+    _finish(writer)
+    return lines
+
+
+# -- what a database holds --------------------------------------------------------------------
+
+
+FETCHES = "SELECT url, source, outcome FROM fetch_log WHERE run_id = ?"
+
+
+def snapshot(db: Path) -> dict[str, Any]:
+    """What must be equal between a single-process and a distributed crawl."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        articles = {
+            url: (title, text, authors, published_at)
+            for url, title, text, authors, published_at in conn.execute(
+                "SELECT url, title, text, authors, published_at FROM articles"
+            )
+        }
+        runs = [
+            row
+            for row in conn.execute(
+                "SELECT sources, pages_fetched, discovery_pages, articles_new, articles_updated,"
+                " articles_unchanged, not_modified, duplicates, dropped, errors FROM runs"
+                " ORDER BY id"
+            )
+        ]
+        fetches = [
+            Counter(conn.execute(FETCHES, [run_id]))
+            for (run_id,) in conn.execute("SELECT id FROM runs ORDER BY id")
+        ]
+        urls = dict(conn.execute("SELECT url, outcome FROM urls"))
+        versions = conn.execute("SELECT count(*) FROM article_versions").fetchone()[0]
+    finally:
+        conn.close()
+    return {
+        "articles": articles,
+        "runs": runs,
+        "fetches": fetches,
+        "urls": urls,
+        "versions": versions,
+    }
+
+
+def _runs(db: Path) -> list[tuple[str, str]]:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return conn.execute("SELECT status, message FROM runs ORDER BY id").fetchall()
+    finally:
+        conn.close()
+
+
+def _assert_same(got: dict[str, Any], want: dict[str, Any], runs: int) -> None:
+    """The database after ``runs`` distributed runs equals the reference after as many."""
+    assert len(got["runs"]) == runs
+    assert set(got["articles"]) == set(want["articles"]), "missing or extra articles"
+    assert got["articles"] == want["articles"], "an article's text differs"
+    for run in range(runs):
+        g, w = got["fetches"][run], want["fetches"][run]
+        assert g == w, f"run {run + 1}: fetch log differs: {(g - w) or ''} / {(w - g) or ''}"
+        assert got["runs"][run] == want["runs"][run]
+    if runs == len(want["runs"]):
+        assert got["urls"] == want["urls"]
+        assert got["versions"] == want["versions"]
+
+
+@pytest.fixture(scope="module")
+def single(site: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Two runs of a single-process crawl of the site: the reference."""
+    db = tmp_path_factory.mktemp("single") / "single.db"
+    for _ in range(2):
+        done = _ingest("crawl", "site", "--sources", str(site["sources"]), "--db", str(db), *SLOW)
+        assert done.returncode == 0, done.stderr[-3000:]
+    reference = snapshot(db)
+    assert len(reference["articles"]) == ARTICLES
+    assert reference["runs"][1][5] == 0, "the second run fetches no stored article again"
+    return reference
+
+
+def _article_gets(base: Any, since: int = 0) -> Counter[str]:
+    return Counter(
+        path
+        for method, path, status in base.server.log[since:]
+        if method == "GET" and path.startswith("/20") and status == 200
+    )
+
+
+# -- tests ------------------------------------------------------------------------------------
+
+
+def test_two_workers_store_what_one_process_stores(
+    site: dict[str, Any], single: dict[str, Any], redis_url: str, tmp_path: Path
+) -> None:
+    db = tmp_path / "distributed.db"
+    before = len(site["base"].server.log)
+    lines = _distributed_crawl(site, redis_url, db)
+
+    _assert_same(snapshot(db), single, runs=1)
+    gets = _article_gets(site["base"], before)
+    assert len(gets) == ARTICLES and set(gets.values()) == {1}, "an article was fetched twice"
+    fetched = [int(line.split(", ")[1].split()[0]) for line in lines]
+    assert all(n > 0 for n in fetched), f"both workers must share the work: {lines}"
+    assert sum("seeded site" in line for line in lines) == 1, "discovery seeded once"
+    assert all(line.endswith("run complete") for line in lines), lines
+
+    # A second run: the workers read the per-URL state the writer mirrors in Redis, so stored
+    # articles are not fetched again, as in the second single-process run.
+    before = len(site["base"].server.log)
+    _distributed_crawl(site, redis_url, db)
+    assert not _article_gets(site["base"], before), "a stored article was fetched again"
+    _assert_same(snapshot(db), single, runs=2)
+    assert [status for status, _ in _runs(db)] == ["finished", "finished"]
+    assert all(message.startswith("distributed run ") for _, message in _runs(db))
+
+
+def _results_seen(url: str) -> int:
+    """Results pushed so far: waiting, being stored, or applied."""
+    server = redis.Redis.from_url(url)
+    token = server.get(distributed.CURRENT_RUN)
+    applied = server.scard(distributed.RunKeys(token.decode()).applied) if token else 0
+    return server.llen(distributed.ITEMS) + server.llen(distributed.PROCESSING) + applied
+
+
+def _leases_of(url: str, pid: int) -> int:
+    run = distributed.status(redis.Redis.from_url(url))["run"] or {"workers": []}
+    return sum(w["leases"] for w in run["workers"] if w["worker"].split(":")[1] == str(pid))
+
+
+def test_worker_killed_mid_crawl_loses_nothing(
+    site: dict[str, Any], single: dict[str, Any], redis_url: str, tmp_path: Path
+) -> None:
+    db = tmp_path / "distributed.db"
+    victim, survivor = _worker(site, redis_url), _worker(site, redis_url)
+    writer = _drain(redis_url, db)
+    _wait_for(
+        lambda: _results_seen(redis_url) >= ARTICLES // 4 and _leases_of(redis_url, victim.pid),
+        timeout=240,
+        what="a quarter of the results, with requests in progress at the victim",
+    )
+    _kill(victim)
+    assert _results_seen(redis_url) < ARTICLES, "the kill must land mid-crawl"
+    line = _finish(survivor)
+    _finish(writer)
+
+    assert "run complete" in line
+    ((status, message),) = _runs(db)
+    assert status == "finished"
+    lost, requeued = (int(x.split()[0]) for x in message.split(", ")[1:3])
+    assert lost == 1 and requeued >= 1, message  # the victim's requests went back in the queue
+    _assert_same(snapshot(db), single, runs=1)
+
+
+def test_writer_killed_and_restarted_stores_each_result_once(
+    site: dict[str, Any], single: dict[str, Any], redis_url: str, tmp_path: Path
+) -> None:
+    db = tmp_path / "distributed.db"
+    workers = [_worker(site, redis_url), _worker(site, redis_url)]
+    writer = _drain(redis_url, db)
+
+    def stored() -> int:
+        try:
+            conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+            return conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+        except sqlite3.Error:
+            return 0
+
+    _wait_for(lambda: stored() >= ARTICLES // 4, timeout=240, what="a quarter of the articles")
+    _kill(writer)
+    assert stored() < ARTICLES, "the kill must land mid-crawl"
+    for w in workers:
+        _finish(w)  # the workers do not need the writer
+    assert redis.Redis.from_url(redis_url).llen(distributed.PROCESSING) or stored() < ARTICLES
+    _finish(_drain(redis_url, db, wait=False))  # recovers the killed writer's batch first
+
+    _assert_same(snapshot(db), single, runs=1)
+
+
+class _CrashAfterCommit(distributed.Drain):
+    """A writer that dies right after its first commit, before trimming the processing list."""
+
+    def _applied(self, token: str, fetches: list[str | None]) -> None:
+        raise SystemExit("killed")
+
+
+def test_replayed_batch_is_not_stored_twice(redis_url: str, tmp_path: Path) -> None:
+    server = distributed.connect(redis_url)
+    db = tmp_path / "replay.db"
+    token = "20240301T080000-abcdef"
+    for n in range(5):
+        result = {
+            "url": f"http://127.0.0.1/story-{n}",
+            "source": "site",
+            "outcome": "not_article",
+            "http_status": 200,
+            "detail": "listing page",
+        }
+        server.rpush(distributed.ITEMS, distributed.encode_result(token, "w", f"f{n}", result))
+    with pytest.raises(SystemExit), _CrashAfterCommit(server, db, batch=10) as crashing:
+        crashing.step()
+    assert server.llen(distributed.PROCESSING) == 5  # committed, but not trimmed
+
+    with distributed.Drain(server, db) as writer:
+        assert writer.recover() == 0
+        assert writer.stats.replayed == 5 and writer.stats.results == 0
+    assert server.llen(distributed.PROCESSING) == 0
+    store = Store(db, readonly=True)
+    try:
+        assert store.db.execute("SELECT count(*) FROM fetch_log").fetchone()[0] == 5
+    finally:
+        store.close()
+
+    # The same fetch pushed again (a worker died after pushing it): stored once.
+    server.rpush(
+        distributed.ITEMS,
+        distributed.encode_result(
+            token, "w2", "f0", {"url": "x", "source": "site", "outcome": "failed"}
+        ),
+    )
+    with distributed.Drain(server, db) as writer:
+        writer.step()
+        assert writer.stats.replayed == 1 and writer.stats.results == 0
+
+
+def test_status_errors_and_one_writer(redis_url: str, tmp_path: Path) -> None:
+    shown = _ingest("drain", "--redis", redis_url, "--status")
+    assert shown.returncode == 0, shown.stderr
+    assert "no run in progress" in shown.stdout and "waiting for the writer: 0" in shown.stdout
+    data = json.loads(_ingest("drain", "--redis", redis_url, "--status", "--json").stdout)
+    assert data["results_waiting"] == 0 and data["run"] is None
+
+    port = _free_port()
+    down = _ingest("crawl", "--redis", f"redis://127.0.0.1:{port}/0", "--url", "http://x/a")
+    assert down.returncode == 2
+    assert down.stderr.strip().count("\n") == 0 and "cannot reach Redis" in down.stderr
+    bad = _ingest("drain", "--redis", "http://127.0.0.1/0", "--db", str(tmp_path / "x.db"))
+    assert bad.returncode == 2 and "not a Redis URL" in bad.stderr
+
+    server = distributed.connect(redis_url)
+    with distributed.Drain(server, tmp_path / "one.db"):
+        second = _ingest("drain", "--redis", redis_url, "--db", str(tmp_path / "two.db"))
+    assert second.returncode == 2 and "another `ingest drain`" in second.stderr
