@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ingest import crawl as crawl_lib
@@ -88,16 +89,18 @@ def show(console: Console, db: str, run: dict, query: str) -> None:
         "SELECT published_at, source, title, authors FROM articles "
         "ORDER BY published_at DESC LIMIT 8"
     ):
-        titles.add_row(published or "", source, title or "", ", ".join(json.loads(authors)))
+        titles.add_row(published or "", source, escape(title or ""),
+                       escape(", ".join(json.loads(authors))))
     console.print(titles)
     hits = Table("title", "snippet", title=f"Full-text search: {query!r}")
     for title, snippet in conn.execute(
-        "SELECT a.title, snippet(articles_fts, 1, '[', ']', ' … ', 12) FROM articles_fts "
+        "SELECT a.title, snippet(articles_fts, 1, char(1), char(2), ' … ', 12) FROM articles_fts "
         "JOIN articles a ON a.rowid = articles_fts.rowid WHERE articles_fts MATCH ? "
         "ORDER BY rank LIMIT 5",
         [query],
     ):
-        hits.add_row(title, snippet.replace("[", "[bold yellow]").replace("]", "[/]"))
+        marked = escape(snippet).replace("\x01", "[bold yellow]").replace("\x02", "[/]")
+        hits.add_row(escape(title or ""), marked)
     console.print(hits)
     console.print(f"Database: {db}  (try: ingest search {query!r} --db {db})")
 
