@@ -421,34 +421,56 @@ def search(
 
 
 def search_sql(fts: str, filters: Filters, newest: bool = False) -> tuple[str, list[Any]]:
-    """The ranked search statement and its parameters.
+    """The ranking statement (rowid and score of the top hits) and its parameters.
 
-    ``CROSS JOIN`` fixes the join order: the FTS5 index yields the matching rowids first, then
-    each is looked up in ``articles`` by rowid and the filters are checked on it; the articles
-    table is never scanned.
+    It selects as little as possible, because it runs over every match: with no filter it ranks
+    inside the FTS5 index alone; with filters, ``CROSS JOIN`` fixes the join order so the index
+    yields the matching rowids first and each is looked up in ``articles`` by rowid to check the
+    filters (the articles table is never scanned). Titles and snippets are read afterwards for
+    the returned rows only.
     """
+    score = f"bm25(articles_fts, {TITLE_WEIGHT}, 1.0)"
     where, params = filters.where("a")
-    order = "datetime(a.published_at) DESC, score" if newest else "score, a.published_at DESC"
+    limit = filters.limit or 20
+    if where == "1" and not newest:
+        sql = (
+            f"SELECT rowid, {score} AS score FROM articles_fts WHERE articles_fts MATCH ?"
+            " ORDER BY score, rowid LIMIT ?"
+        )
+        return sql, [fts, limit]
+    order = "datetime(a.published_at) DESC, score" if newest else "score"
     sql = (
-        "SELECT a.rowid AS rowid, a.url, a.title, a.source, a.language, a.published_at,"
-        f" a.word_count, bm25(articles_fts, {TITLE_WEIGHT}, 1.0) AS score"
+        f"SELECT a.rowid AS rowid, {score} AS score"
         " FROM articles_fts CROSS JOIN articles AS a ON a.rowid = articles_fts.rowid"
-        f" WHERE articles_fts MATCH ? AND {where}"
-        f" ORDER BY {order}, a.url LIMIT ?"
+        f" WHERE articles_fts MATCH ? AND {where} ORDER BY {order}, a.rowid LIMIT ?"
     )
-    return sql, [fts, *params, filters.limit or 20]
+    return sql, [fts, *params, limit]
+
+
+_HIT_COLUMNS = ("url", "title", "source", "language", "published_at", "word_count")
 
 
 def _ranked(
     conn: sqlite3.Connection, fts: str, filters: Filters, newest: bool
 ) -> list[dict[str, Any]]:
     """Top hits without snippets: snippets cost, so they are made for the returned rows only."""
-    cursor = conn.execute(*search_sql(fts, filters, newest))
-    names = [c[0] for c in cursor.description]
-    hits = [dict(zip(names, row, strict=True)) for row in cursor]
-    for rank, hit in enumerate(hits, 1):
+    ranked = conn.execute(*search_sql(fts, filters, newest)).fetchall()
+    if not ranked:
+        return []
+    marks = ", ".join("?" * len(ranked))
+    rows = {
+        row[0]: row[1:]
+        for row in conn.execute(
+            f"SELECT rowid, {', '.join(_HIT_COLUMNS)} FROM articles WHERE rowid IN ({marks})",
+            [rowid for rowid, _ in ranked],
+        )
+    }
+    hits = []
+    for rank, (rowid, score) in enumerate(ranked, 1):
+        hit = {"rowid": rowid, **dict(zip(_HIT_COLUMNS, rows[rowid], strict=True))}
         hit["rank"] = rank
-        hit["score"] = round(-hit["score"], 4)  # bm25 is negative: flip so higher is better
+        hit["score"] = round(-score, 4)  # bm25 is negative: flip so higher is better
+        hits.append(hit)
     return hits
 
 

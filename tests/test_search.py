@@ -124,6 +124,14 @@ def test_the_plan_drives_from_the_fts_index(db):
     assert not any(step.split()[:2] == ["SCAN", "a"] for step in plan), plan
 
 
+def test_without_filters_ranking_stays_inside_the_index(db):
+    conn = connect_readonly(db)
+    sql, params = search_sql('"harbour"', Filters.build(limit=5))
+    plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql, params)]
+    assert plan[0].startswith("SCAN articles_fts VIRTUAL TABLE INDEX"), plan
+    assert not any(step.split()[:2] in (["SEARCH", "a"], ["SCAN", "a"]) for step in plan), plan
+
+
 def test_search_is_proportional_to_matches_not_to_table_size(tmp_path):
     """A rare word in a 100k-article database costs about what it costs in a 1k one: the
     number of rows SQLite visits is counted by its VM-step progress handler (no timing)."""
