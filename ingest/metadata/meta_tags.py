@@ -1,0 +1,28 @@
+"""``<meta>`` tags by name: OpenGraph, ``article:*``, Dublin Core, Parse.ly, Sailthru, plain.
+
+Each field module lists the meta names it reads, in order of trust, at its top; this module only
+collects the page's tags once.
+"""
+
+from __future__ import annotations
+
+import lxml.html
+
+
+def meta_map(tree: lxml.html.HtmlElement) -> dict[str, list[str]]:
+    """Meta tag contents by lower-cased property/name/http-equiv, in document order.
+
+    ``itemprop`` metas count only in <head>: in the body they usually belong to teaser items.
+    """
+    meta: dict[str, list[str]] = {}
+    for el in tree.iter("meta"):
+        content = el.get("content")
+        if not content or not content.strip():
+            continue
+        keys = [el.get("property"), el.get("name"), el.get("http-equiv")]
+        parent = el.getparent()
+        if parent is not None and parent.tag == "head":
+            keys.append(el.get("itemprop"))
+        for key in {k.strip().lower() for k in keys if k}:
+            meta.setdefault(key, []).append(content.strip())
+    return meta

@@ -1,0 +1,170 @@
+"""Everything the field rules read, gathered once per page: :class:`PageSources`.
+
+Sources in order of reliability: JSON-LD (the main article node, picked by type and URL so
+related-article nodes never lend their values), microdata (only when JSON-LD has no article),
+meta tags, then the page's own elements (headline, byline block) found lazily.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from functools import cached_property
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import lxml.html
+
+from . import publisher
+from .jsonld import ARTICLE_TYPES, PAGE_TYPES, jsonld_nodes
+from .meta_tags import meta_map
+from .microdata import microdata_nodes
+from .page import MarkedElements, first_h1, headline_region, link_href
+from .values import Node, as_list, clean_text, node_types, url_key
+
+#: A page with this many article nodes, none of them about the page itself, is a listing of
+#: teasers: their values are other articles'.
+TEASER_NODES = 3
+
+
+class PageSources:
+    """JSON-LD/microdata nodes, meta tags and lazily found page elements of one page."""
+
+    def __init__(
+        self,
+        tree: lxml.html.HtmlElement,
+        url: str,
+        now: datetime,
+        nodes: list[Node],
+        meta: dict[str, list[str]],
+    ) -> None:
+        self.tree = tree
+        self.url = url or ""
+        self.now = now
+        self.nodes = nodes
+        self.meta = meta
+        self.ids = {n["@id"]: n for n in nodes if isinstance(n.get("@id"), str) and len(n) > 2}
+        self.base = self._base_url()
+        self.main, main_on_page = self._pick(ARTICLE_TYPES)
+        self.page, _ = self._pick(PAGE_TYPES)
+        article_nodes = sum(1 for n in nodes if set(node_types(n)) & ARTICLE_TYPES)
+        #: False when the page holds several article nodes, none of them this page: teasers
+        self.main_is_page = self.main is not None and (main_on_page or article_nodes < TEASER_NODES)
+
+    @classmethod
+    def read(cls, tree: lxml.html.HtmlElement, url: str, now: datetime) -> PageSources:
+        """Collect JSON-LD, microdata and meta tags of ``tree``."""
+        nodes = jsonld_nodes(tree)
+        if not any(set(node_types(n)) & ARTICLE_TYPES for n in nodes):
+            nodes += microdata_nodes(tree, url)  # only worth its cost when JSON-LD is silent
+        return cls(tree, url, now, nodes, meta_map(tree))
+
+    # ---- structured data
+
+    def _base_url(self) -> str:
+        for base in self.tree.iter("base"):
+            href = (base.get("href") or "").strip()
+            if href:
+                return urljoin(self.url, href)
+        return self.url
+
+    def _pick(self, wanted: frozenset[str]) -> tuple[Node | None, bool]:
+        """The node of one of the ``wanted`` types that describes this page, and whether its
+        URL says so.
+
+        Pages list related articles as nodes too; the one whose URL is this page, with a
+        headline and a date, from JSON-LD rather than microdata, and earliest wins.
+        """
+        page_keys = {url_key(self.url), url_key(self.first_meta("og:url") or "")}
+        canonical = self.link_href("canonical")
+        if canonical:
+            page_keys.add(url_key(urljoin(self.url, canonical)))
+        page_keys.discard("")
+        best, best_score, best_on_page = None, 0.0, False
+        for index, node in enumerate(self.nodes):
+            if not set(node_types(node)) & wanted:
+                continue
+            score = 10.0 - index * 0.01 - (3 if node.get("_microdata") else 0)
+            score += 2 * bool(node.get("headline")) + bool(node.get("datePublished"))
+            on_page = bool({url_key(u) for u in self.node_urls(node)} & page_keys)
+            score += 5 * on_page
+            if score > best_score:
+                best, best_score, best_on_page = node, score, on_page
+        return best, best_on_page
+
+    def node_urls(self, node: Node) -> list[str]:
+        """Absolute URLs a node names itself by (``url``, ``@id``, ``mainEntityOfPage``)."""
+        urls = []
+        for key in ("url", "@id", "mainEntityOfPage"):
+            for value in as_list(node.get(key)):
+                if isinstance(value, dict):
+                    value = value.get("@id") or value.get("url")
+                if isinstance(value, str) and value.strip():
+                    urls.append(urljoin(self.url, value.strip()))
+        return urls
+
+    def deref(self, value: Any) -> Any:
+        """Follow an ``{"@id": ...}`` reference to the full node in the page's graph."""
+        if isinstance(value, dict) and "@id" in value and len(value) <= 2:
+            return self.ids.get(value["@id"], value)
+        return value
+
+    def structured(self, *keys: str) -> Iterator[Any]:
+        """Values of ``keys`` on the main article node, then on the web page node.
+
+        Teaser nodes (see ``main_is_page``) lend nothing: their values are other articles'.
+        """
+        for node in (self.main if self.main_is_page else None, self.page):
+            if node is None:
+                continue
+            for key in keys:
+                value = node.get(key)
+                if value not in (None, "", []):
+                    yield value
+
+    # ---- meta tags and links
+
+    def first_meta(self, *keys: str) -> str | None:
+        """The first non-empty content of the meta tags named ``keys`` (in order of keys)."""
+        for key in keys:
+            for value in self.meta.get(key, ()):
+                text = clean_text(value)
+                if text:
+                    return text
+        return None
+
+    def link_href(self, rel: str) -> str | None:
+        return link_href(self.tree, rel)
+
+    def absolute(self, value: str | None) -> str | None:
+        """An absolute http(s) URL for ``value`` relative to the page, or None."""
+        if not value:
+            return None
+        value = value.strip()
+        if value.startswith("data:") or " " in value:
+            return None
+        full = urljoin(self.base, value)
+        return full if urlsplit(full).scheme in ("http", "https") else None
+
+    # ---- computed once, used by several fields
+
+    @cached_property
+    def site_name(self) -> str | None:
+        return publisher.site_name(self)
+
+    @cached_property
+    def names(self) -> list[str]:
+        """Every name the site goes by (to strip from titles and to spot organisation authors)."""
+        return publisher.site_names(self)
+
+    @cached_property
+    def h1(self) -> lxml.html.HtmlElement | None:
+        return first_h1(self.tree)
+
+    @cached_property
+    def marked(self) -> MarkedElements:
+        return MarkedElements.find(self.tree)
+
+    @cached_property
+    def region(self) -> lxml.html.HtmlElement:
+        return headline_region(self.h1, self.tree)

@@ -1,0 +1,222 @@
+"""The headline: JSON-LD headline, og:title and title metas, ``<title>``, the visible ``<h1>``.
+
+Titles from meta tags and ``<title>`` carry the site's name (" | Site", " - Site") and often a
+section; they are cut. The visible headline arbitrates between an SEO headline in structured
+data and the one the reader sees.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from itertools import islice
+from typing import TYPE_CHECKING
+
+import lxml.html
+
+from .page import is_foreign, title_tag
+from .values import clean_text, name_key
+
+if TYPE_CHECKING:
+    from .sources import PageSources
+
+#: Structured-data keys of the headline, in order of trust.
+STRUCTURED_KEYS = ("headline", "name")
+#: Meta names of the headline, in order of trust.
+TITLE_META = ("og:title", "twitter:title", "parsely-title", "sailthru.title", "dc.title", "title")
+#: Separators between a headline and the site or section name in a title.
+TITLE_SEP = re.compile(
+    r"(\s+(?:[|\u2013\u2014\u00bb\u00ab\u00b7\u2022>:]|::|-{1,2}|/)\s+|\s*[\uff5c\uff1a]\s*)"
+)
+_WORD_CHAR = re.compile(r"[^\W_]")
+
+
+def pick_title(src: PageSources) -> str | None:
+    """Headline: JSON-LD headline, then og:title and title meta, then <title>, then <h1>.
+
+    Without structured data, a visible heading that the <title> contains is the headline
+    ("Site: Section : Headline" -> "Headline").
+    """
+    h1 = clean_text(src.h1.text_content()) if src.h1 is not None else None
+    names = src.names
+    meta = src.first_meta(*TITLE_META)
+    for value in src.structured(*STRUCTURED_KEYS):
+        text = clean_text(value)
+        if text and len(text) <= 300 and not text.startswith(("/", "http")):
+            return _agreeing_with_h1(strip_site_name(text, names, h1), meta, names, h1)
+    raw = meta or title_tag(src.tree)
+    heading = heading_in_title(raw, src) if raw else None
+    if heading:
+        return heading
+    title = strip_site_name(raw, names, h1, longest=meta is None) if raw else None
+    if not title or is_site_part(title, names) or len(title.split()) <= 2:
+        # the <title> names only the site or a section: the page's own headline is better
+        headline = h1 or _headline_element(src, names)
+        if headline and (not title or len(headline.split()) > len(title.split())):
+            return headline
+    return title
+
+
+def _agreeing_with_h1(structured: str, meta: str | None, names: list[str], h1: str | None) -> str:
+    """The structured headline, unless og:title is the one the page shows as its <h1>.
+
+    Sites write a separate SEO headline into JSON-LD or og:title; the visible one wins.
+    """
+    if not h1 or not meta or is_site_part(h1, names):
+        return structured
+    target = name_key(h1)
+    if name_key(structured) == target:
+        return structured
+    other = strip_site_name(meta, names, h1)
+    return other if name_key(other) == target else structured
+
+
+def _headline_element(src: PageSources, names: list[str]) -> str | None:
+    """Text of the first element marked as a headline (class/id headline or title)."""
+    for el in _heading_elements(src):
+        text = clean_text(el.text_content())
+        plausible = text and 3 <= len(text.split()) <= 30 and not is_site_part(text, names)
+        if plausible and not is_foreign(el):
+            return text
+    return None
+
+
+def _heading_elements(src: PageSources) -> Iterator[lxml.html.HtmlElement]:
+    for tag in ("h1", "h2"):
+        yield from islice(src.tree.iter(tag), 20)
+    yield from src.marked.headings[:40]
+
+
+def heading_in_title(raw: str, src: PageSources) -> str | None:
+    """The longest visible heading (h1, h2, class*=headline/title) contained in ``raw``.
+
+    <h1>/<h2> are tried first; the page-wide pass over marked elements only when they fail.
+    """
+    runs = _part_runs(raw)
+    target = name_key(raw)
+    if not runs:
+        return None
+    names = src.names
+    tags = [el for tag in ("h1", "h2") for el in islice(src.tree.iter(tag), 20)]
+    for elements in (tags, src.marked.headings[:40]):
+        best = _longest_within(elements, runs, target, raw, names)
+        if best:
+            return best
+    return None
+
+
+def _part_runs(title: str) -> set[str]:
+    """Name keys of every run of whole parts of ``title`` ("A | B | C": A, AB, B, ...)."""
+    pieces = TITLE_SEP.split(title)
+    count = len(pieces[0::2])
+    return {
+        key
+        for start in range(count)
+        for end in range(start + 1, count + 1)
+        if (key := name_key("".join(pieces[2 * start : 2 * end - 1])))
+    }
+
+
+def _between_separators(heading: str, title: str) -> bool:
+    """``heading`` appears in ``title`` with punctuation or the title's ends on both sides.
+
+    Compared without case, spaces and punctuation ("Pakistan?s" matches "Pakistans"), then
+    checked on the title's own characters around the match.
+    """
+    chars: list[str] = []
+    positions: list[int] = []
+    for index, char in enumerate(title):
+        for folded in char.casefold():
+            if _WORD_CHAR.match(folded):
+                chars.append(folded)
+                positions.append(index)
+    key = name_key(heading)
+    start = "".join(chars).find(key) if key else -1
+    if start < 0:
+        return False
+    before = title[: positions[start]].rstrip()
+    after = title[positions[start + len(key) - 1] + 1 :].lstrip()
+    return (not before or not before[-1].isalnum()) and (not after or not after[0].isalnum())
+
+
+def _longest_within(
+    elements: list[lxml.html.HtmlElement],
+    runs: set[str],
+    target: str,
+    raw: str,
+    names: list[str],
+) -> str | None:
+    """The longest heading that is a whole run of title parts, or its start or end.
+
+    Headings that are the site's name, or a fragment in the middle of the title, do not count.
+    """
+    best: str | None = None
+    for el in elements:
+        text = clean_text(el.text_content())
+        if not text or len(text) > 300 or (best and len(text) <= len(best)):
+            continue
+        key = name_key(text)
+        if len(key) < max(12, len(target) // 3) or is_site_part(text, names):
+            continue
+        aligned = key in runs or _between_separators(text, raw)
+        if aligned and not is_foreign(el):
+            best = text
+    return best
+
+
+def strip_site_name(
+    title: str, site_names: list[str], h1: str | None = None, longest: bool = False
+) -> str:
+    """Cut site-name parts (" | Site", "Site - ") and trailing short " | Section" parts.
+
+    With ``longest`` (a <title> of a page without title metadata) the longest part is kept when
+    the others are short: old pages chain site, section and headline in any order.
+    """
+    pieces = TITLE_SEP.split(title)
+    parts, seps = pieces[0::2], pieces[1::2]
+    if len(parts) == 1:
+        return title
+    if h1 and not is_site_part(h1, site_names):
+        target = name_key(h1)
+        for end in range(len(parts), 0, -1):
+            for start in range(end):
+                if name_key("".join(pieces[2 * start : 2 * end - 1])) == target:
+                    return "".join(pieces[2 * start : 2 * end - 1]).strip()
+    while len(parts) > 1:
+        if is_site_part(parts[-1], site_names):
+            parts, seps = parts[:-1], seps[:-1]
+        elif is_site_part(parts[0], site_names):
+            parts, seps = parts[1:], seps[1:]
+        else:
+            break
+    if _is_short_tail(parts, seps):
+        parts, seps = parts[:-1], seps[:-1]
+    if longest and len(parts) > 1:
+        best = max(parts, key=len)
+        if all(len(p.split()) <= 4 for p in parts if p is not best) and len(best.split()) >= 3:
+            return best.strip()
+    out = parts[0]
+    for sep, part in zip(seps, parts[1:], strict=True):
+        out += sep + part
+    return out.strip() or title
+
+
+def _is_short_tail(parts: list[str], seps: list[str]) -> bool:
+    """A last " | Section" part: short, after a pipe, and shorter than the headline before it."""
+    if len(parts) < 2 or seps[-1].strip() != "|":
+        return False
+    tail = len(parts[-1].split())
+    return tail <= 4 and len(" ".join(parts[:-1]).split()) > tail
+
+
+def is_site_part(part: str, site_names: list[str]) -> bool:
+    """True when a title part is (nearly) one of the site's names ("BBC News" for "bbc")."""
+    key = name_key(part)
+    if not key:
+        return True
+    for name in site_names:
+        if key == name or (name in key and len(key) - len(name) <= max(4, len(name) // 2)):
+            return True
+        if key in name and len(key) >= 4 and 2 * len(key) >= len(name):
+            return True
+    return False

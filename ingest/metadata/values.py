@@ -1,0 +1,74 @@
+"""Small helpers for markup values: one-line text, lists, schema.org types, loose keys.
+
+JSON-LD, microdata and meta tags give strings, lists, numbers or nested objects for the same
+property; every field rule goes through these helpers so it sees one shape.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+Node = dict[str, Any]
+
+_TAG_RE = re.compile(r"</?[a-zA-Z][^<>]*>")
+_WS = re.compile(r"\s+")
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def clean_text(value: Any) -> str | None:
+    """A one-line string from a markup value: entities decoded, tags and extra spaces removed."""
+    if isinstance(value, list):
+        value = next((v for v in value if clean_text(v)), None)
+    if isinstance(value, dict):
+        return clean_text(value.get("name") or value.get("@value"))
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        return None
+    text = html.unescape(_TAG_RE.sub(" ", value)) if "<" in value or "&" in value else value
+    text = _WS.sub(" ", text).strip()
+    return text or None
+
+
+def as_list(value: Any) -> list[Any]:
+    """Markup values may be one value or a list of them; always give a list."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def node_types(node: Node) -> list[str]:
+    """Schema.org type names of a node, without the ``http://schema.org/`` prefix."""
+    names = []
+    for raw in as_list(node.get("@type")):
+        if isinstance(raw, str) and raw.strip():
+            names.append(raw.strip().rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1])
+    return names
+
+
+def name_key(text: str) -> str:
+    """``text`` folded for comparison: no case, spaces or punctuation ("The Times" = "thetimes")."""
+    return _NOT_WORD.sub("", text.casefold())
+
+
+def url_key(url: str) -> str:
+    """URL compared loosely: no scheme, no www, no trailing slash, no query or fragment."""
+    parts = urlsplit(url.strip())
+    if not parts.netloc:
+        return ""
+    return parts.netloc.lower().removeprefix("www.") + parts.path.rstrip("/")
+
+
+def is_false(value: Any) -> bool:
+    """A schema.org boolean that says no: ``false``, ``"False"``, ``"http://schema.org/False"``."""
+    if isinstance(value, list):
+        return any(is_false(v) for v in value)
+    if isinstance(value, bool):
+        return value is False
+    if not isinstance(value, str):
+        return False
+    word = value.strip().lower().rsplit("/", 1)[-1]
+    return word in ("false", "no", "0")
