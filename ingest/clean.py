@@ -107,6 +107,7 @@ class Rules:
     block_prefix: re.Pattern[str]
     prefix_max_chars: int
     max_share: float
+    guard_min_chars: int
 
 
 def load_rules(drop: Sequence[str] = (), keep: Sequence[str] = ()) -> Rules:
@@ -143,6 +144,7 @@ def _load_rules(drop: tuple[str, ...], keep: tuple[str, ...], path: Traversable)
         block_prefix=_alternation(blocks["prefix"], anchored=True),
         prefix_max_chars=int(blocks.get("prefix_max_chars", 200)),
         max_share=float(data["guard"]["max_share"]),
+        guard_min_chars=int(data["guard"].get("min_chars", 0)),
     )
 
 
@@ -183,7 +185,7 @@ def prune_page(root: lxml.html.HtmlElement, rules: Rules) -> list[lxml.html.Html
     if page_text < 0.2 * len(root.text_content()):  # pages written with <div>/<br> only
         measure = _all_chars
         page_text = measure(root)
-    limit = rules.max_share * page_text
+    limit = max(rules.max_share * page_text, rules.guard_min_chars)
     doomed = [
         el for el in candidates if el not in protected and not _holds_article(el, limit, measure)
     ]
@@ -302,14 +304,12 @@ def clean_fragment(fragment: str, rules: Rules) -> list[str]:
     """Paragraphs of an article fragment (HTML), with boilerplate paragraphs removed.
 
     The fragment is the chosen article body, already pruned and simplified by lxml, so the
-    BeautifulSoup tree stays small. List items come out as ``- item``.
+    BeautifulSoup tree stays small. Each list item is a paragraph of its own, without a bullet:
+    the stored text is the article's own words (a researcher counting tokens should not meet a
+    "-" the author never wrote).
     """
     soup = BeautifulSoup(fragment, "lxml")
-    paragraphs: list[str] = []
-    for text, tag in _blocks(soup):
-        if keep_paragraph(text, rules):
-            paragraphs.append(f"- {text}" if tag == "li" else text)
-    return paragraphs
+    return [text for text, _tag in _blocks(soup) if keep_paragraph(text, rules)]
 
 
 def keep_paragraph(text: str, rules: Rules) -> bool:

@@ -17,7 +17,7 @@ import html as html_lib
 import re
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 from lxml import etree
@@ -77,6 +77,21 @@ PAYWALL_TEASER_WORDS = 150
 #: running text: the page lists articles rather than being one.
 LISTING_TEASERS = 8
 LISTING_MAX_WORDS = 250
+#: A page without article markup whose main text is at least this share teaser blurbs (text
+#: of a card that holds a headline linking to another page) is a section or tag listing, even
+#: with a single teaser.
+LISTING_TEASER_SHARE = 0.5
+#: A teaser card holds at most this many characters (a post with a linked title is longer).
+TEASER_CARD_MAX_CHARS = 800
+_LINKED_HEADING = (
+    "*[self::h2 or self::h3 or self::h4]"
+    "[.//a[@href][not(starts-with(normalize-space(@href), '#'))]]"
+)
+_LINKED_HEADINGS = etree.XPath("//body//" + _LINKED_HEADING)
+_HEADINGS_IN = etree.XPath("count(.//h1|.//h2|.//h3|.//h4|.//h5|.//h6)")
+#: ... and before its headline at most a kicker or a date.
+TEASER_LEAD_MAX_CHARS = 60
+_HEADING_LINK = etree.XPath(".//a[@href][not(starts-with(normalize-space(@href), '#'))]/@href")
 _PAYWALL_PROMPT = re.compile(
     r"subscribe to (continue|keep) reading|(this|the rest of this) (article|story|content) is"
     r" (only )?(available|for|reserved for) (subscribers|members)|already a subscriber\?"
@@ -109,11 +124,12 @@ def extract(
         return Article(url=url, fetched_url=url, kind="empty", kind_reason=str(exc))
     meta = _metadata(root, url)
     teasers = _teaser_count(root)
+    blurbs = _teaser_blurbs(root, meta.get("url") or url)
     body_scripts = _ARTICLE_BODY_SCRIPTS(root)  # read before boilerplate removal drops scripts
     paragraphs = main_paragraphs(root, rules)
     if body_scripts:
         paragraphs = _prefer_article_body(paragraphs, body_scripts)
-    paragraphs = _without_title(paragraphs, meta.get("title"))
+    paragraphs = _without_labels(paragraphs, meta.get("title"), meta.get("section"))
     article = Article(
         url=meta.get("url") or url,
         title=meta.get("title"),
@@ -131,7 +147,9 @@ def extract(
     )
     if not article.language and article.text:
         article.language = detect_language(article.text)
-    article.kind, article.kind_reason = classify(article, meta, teasers, text)
+    article.kind, article.kind_reason = classify(
+        article, meta, teasers, text, _blurb_share(paragraphs, blurbs)
+    )
     return article
 
 
@@ -194,18 +212,81 @@ def _teaser_count(root: lxml.html.HtmlElement) -> int:
     return int(max(linked, articles))
 
 
-def _without_title(paragraphs: list[str], title: str | None) -> list[str]:
-    """Drop leading paragraphs that repeat the headline (the title is its own field)."""
-    if not title or not paragraphs:
+def _teaser_blurbs(root: lxml.html.HtmlElement, url: str) -> set[str]:
+    """Texts of the blocks in teaser cards: a headline linking to another page plus its blurb.
+
+    The card is the largest ancestor (at most three levels up) that holds this one heading and
+    no other, little text, and nothing but a kicker or date before the headline. A section
+    page's main text is such blurbs; an article with a linked subheading is not a card (text
+    comes before its heading, or it has other headings).
+    """
+    own = _same_page_key(url)
+    blurbs: set[str] = set()
+    for heading in _LINKED_HEADINGS(root):
+        hrefs = _HEADING_LINK(heading)
+        if not hrefs or _same_page_key(urljoin(url, hrefs[0].strip())) == own:
+            continue
+        card = _card(heading)
+        if card is None:
+            continue
+        for block in card.iter("p", "div", "li", "span"):
+            text = " ".join(block.text_content().split())
+            if text:
+                blurbs.add(text)
+    return blurbs
+
+
+def _card(heading: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    """The teaser card around a linked headline, or None when it sits in running text."""
+    headline = " ".join(heading.text_content().split())
+    card = None
+    node = heading.getparent()
+    for _ in range(3):
+        if node is None or node.tag in ("body", "html", "main"):
+            break
+        if _HEADINGS_IN(node) > 1:
+            break
+        text = " ".join(node.text_content().split())
+        if len(text) > TEASER_CARD_MAX_CHARS or text.find(headline) > TEASER_LEAD_MAX_CHARS:
+            break
+        card = node
+        node = node.getparent()
+    return card
+
+
+def _same_page_key(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.netloc.lower().removeprefix("www.") + parts.path.rstrip("/")
+
+
+def _blurb_share(paragraphs: list[str], blurbs: set[str]) -> float:
+    """Share of the main text's characters that are teaser blurbs."""
+    total = sum(len(p) for p in paragraphs)
+    if not total or not blurbs:
+        return 0.0
+    return sum(len(p) for p in paragraphs if p in blurbs) / total
+
+
+def _without_labels(paragraphs: list[str], title: str | None, section: str | None) -> list[str]:
+    """Drop leading paragraphs that repeat the headline or the section name (a kicker).
+
+    Both are fields of their own; in the text they are page furniture above the first line.
+    """
+    keys = {" ".join(v.split()).casefold() for v in (title, section) if v}
+    if not keys or not paragraphs:
         return paragraphs
-    key = " ".join(title.split()).casefold()
-    return [p for i, p in enumerate(paragraphs) if i > 2 or p.casefold() != key]
+    return [p for i, p in enumerate(paragraphs) if i > 2 or p.casefold() not in keys]
 
 
 def classify(
-    article: Article, meta: dict[str, Any], teasers: int, html: str
+    article: Article, meta: dict[str, Any], teasers: int, html: str, blurb_share: float = 0.0
 ) -> tuple[str, str | None]:
-    """The page kind and, for non-articles, the reason (recorded in the fetch log)."""
+    """The page kind and, for non-articles, the reason (recorded in the fetch log).
+
+    Pages without article markup are listings when they say so (CollectionPage ...), when they
+    are a site's home page, when they show many teasers and little text, or when their main text
+    is mostly teaser blurbs (a section page with one or two teasers).
+    """
     words = article.word_count
     types = set(meta.get("types") or [])
     is_article_type = bool(types & ARTICLE_TYPES)
@@ -221,6 +302,8 @@ def classify(
             return "not_article", "home page"
         if teasers >= LISTING_TEASERS and words < LISTING_MAX_WORDS:
             return "not_article", f"listing page ({teasers} teasers)"
+        if blurb_share >= LISTING_TEASER_SHARE:
+            return "not_article", f"listing page ({blurb_share:.0%} of the text in teasers)"
     return "article", None
 
 

@@ -88,6 +88,8 @@ BOILERPLATE = [
     "You may also like",
     "Recommended for you",
     "Comments",
+    "Responses",
+    "Reactions",
     "Leave a Reply",
     "Share this article",
     "Follow us on Instagram",
@@ -107,6 +109,20 @@ BOILERPLATE = [
     "Show more",
     "Mehr anzeigen",
     "Voir plus",
+    "repair-cafe-log.pdf",
+    "Haushaltsplan_2024.xlsx (48 KB)",
+    "Download: report.pdf",
+    "Subscribe",
+    "Sign up",
+    "Jetzt abonnieren",
+    "Turn on push notifications to get breaking news first.",
+    "Allow browser notifications and never miss a story",
+    "Push-Benachrichtigungen aktivieren und nichts verpassen",
+    "Aktivieren Sie Push-Benachrichtigungen, um keine Eilmeldung zu verpassen.",
+    "Получайте новости в реальном времени на своё устройство, подпишитесь.",
+    "Recibe actualizaciones en tiempo real en tu dispositivo, suscríbete ahora.",
+    "Activez les notifications pour suivre l’actualité.",
+    "プッシュ通知を受け取って、最新ニュースをいち早くチェックしましょう。",
 ]
 #: Short paragraphs starting with a "read also" phrase (the [blocks] prefix rules).
 READ_ALSO = [
@@ -145,6 +161,12 @@ READ_ALSO = [
     "Okuyun: Bütçe",
     "関連記事：市立博物館、入館料を見直し",
     "相关阅读：城市预算",
+    "あわせて読みたい： 港町の朝市、開設50周年を迎える",
+    "合わせて読みたい：市立博物館の新館",
+    "こちらもおすすめ：市議会の予算審議",
+    "延伸阅读：城市预算",
+    "推荐阅读：新图书馆开放",
+    "관련기사: 시 예산안 통과",
     "Click here to read the full report",
     "Sign up here for alerts",
     "Subscribe now for unlimited access",
@@ -164,6 +186,11 @@ ARTICLE = [
     "市立中央図書館は来月から、平日の開館時間を午後九時まで延長する試みを始める。",
     "Реклама на телевидении подорожала на 20 процентов за год.",
     "Publicité : le gouvernement veut encadrer les influenceurs, a annoncé le ministre lundi.",
+    "Subscribers to the service rose to 2 million, the company said.",
+    "The app now sends push notifications when the river level rises above the warning mark.",
+    "通知を受け取った住民の多くは、すでに避難を始めていた。",
+    "Die App schickt Push-Benachrichtigungen, wenn der Pegel steigt.",
+    "The full report (report.pdf) runs to 84 pages.",
 ]
 
 
@@ -193,7 +220,8 @@ def test_long_paragraph_starting_with_read_more_is_kept() -> None:
 #: (HTML inside <body>, text that must go, text that must stay) per [class_id] word example.
 CLASS_EXAMPLES = {
     "comment-list": "comment(?!ary)", "disqus_thread": "disqus", "comment-respond": "respond",
-    "replies-box": "replies", "share-buttons": "share", "sharing-tools": "sharing",
+    "replies-box": "replies", "responses": "responses", "share-buttons": "share",
+    "sharing-tools": "sharing",
     "social-links": "social", "sociable": "sociable", "addtoany_list": "addtoany",
     "a2a_kit": "a2a_", "fb-likebox": "likebox", "follow-us-box": "follow-us",
     "related-posts": "related", "recommended-box": "recommend", "read-more-links": "read-?more",
@@ -223,7 +251,7 @@ CLASS_EXAMPLES = {
     "signin": "signin", "twitter-tweet": "twitter-tweet", "instagram-media": "instagram-media",
     "tiktok-embed": "tiktok-embed", "jp-relatedposts": "jp-relatedposts",
     "wp-block-embed": "wp-block-embed", "teaser-list": "teaser", "carousel": "carousel",
-    "slider": "slider",
+    "slider": "slider", "push-notification-prompt": "push-?notif", "onesignal-bell": "onesignal",
 }  # fmt: skip
 
 ARTICLE_P = (
@@ -260,6 +288,16 @@ def test_guard_keeps_a_page_wide_wrapper_with_a_boilerplate_word() -> None:
     body = f'<div class="l-wrapper gate-ad">{ARTICLE_P}<div class="share">SHARE</div></div>'
     text = _pruned_text(body)
     assert "tidal mill" in text and "SHARE" not in text
+
+
+def test_guard_needs_some_running_text_to_protect() -> None:
+    """A tag page with two linked posts: the footer holds all its <p> text, and still goes."""
+    body = (
+        "<main><h1>Birds</h1><ul><li><a href='/posts/a/'>Counting swifts</a></li></ul></main>"
+        "<footer><p>Built with a text editor and too much coffee.</p></footer>"
+    )
+    assert "coffee" not in _pruned_text(body)
+    assert DATA["guard"]["min_chars"] > len("Built with a text editor and too much coffee.")
 
 
 def test_comment_threads_go_even_when_longer_than_the_article() -> None:
@@ -347,7 +385,7 @@ def test_clean_fragment_keeps_structure_and_drops_boilerplate() -> None:
     )
     assert clean_fragment(html, RULES) == [
         "A mill that ground grain", "Built in 1790, the mill used the tide.",
-        "- repairing the sluice gates;", "“We want it to grind flour again,” said Aled Prys.",
+        "repairing the sluice gates;", "“We want it to grind flour again,” said Aled Prys.",
         "Line one", "Line two",
     ]  # fmt: skip
 

@@ -79,7 +79,7 @@ def test_subheadings_lists_and_quotes_survive_and_title_does_not() -> None:
     )
     text = text_of(body)
     assert "What happens next" in text
-    assert "- repairing the sluice gates;" in text
+    assert "\n\nrepairing the sluice gates;\n\nrebuilding the wheel." in text
     assert "“We want it to grind flour again,” said Aled Prys." in text
     assert "The headline" not in text
     assert "\n\n" in text  # paragraphs separated by a blank line
@@ -143,6 +143,51 @@ def test_listing_page_by_shape() -> None:
     )
     art = extract(page(cards), "https://news.example/tag/harbour/")
     assert art.kind == "not_article" and "teasers" in art.kind_reason
+
+
+def test_section_page_with_one_teaser_is_not_an_article() -> None:
+    """A section front with a single teaser: og:type website, no article markup, one card."""
+    head = '<meta property="og:type" content="website">'
+    card = (
+        "<main><h1>Wirtschaft</h1><section class='list'><div class='card'><span>Wirtschaft</span>"
+        "<h3><a href='/wirtschaft/waermepumpen-a1001.html'>Stadtwerke testen Wärmepumpen</a></h3>"
+        "<p>In der Gartenstraße versorgt eine Großwärmepumpe 60 Häuser. Nach dem ersten Winter"
+        " ziehen die Stadtwerke eine positive Bilanz.</p><span>Von Lena Vogt</span></div>"
+        "</section></main>"
+    )
+    art = extract(page(card, head), "https://news.example/wirtschaft/")
+    assert art.kind == "not_article" and "teasers" in art.kind_reason
+
+
+def test_short_article_without_structured_data_is_an_article() -> None:
+    """A blog post: title, h1, byline and <time>, no JSON-LD or og:type, a linked subheading."""
+    body = (
+        "<main><article><h1>Counting swifts</h1><p class='byline'>By Rosa Lindgren ·"
+        " <time datetime='2024-03-03T19:00:00+01:00'>March 3, 2024</time></p>"
+        f"{paras(2)}<h2><a href='/posts/earlier-survey/'>The earlier survey</a></h2>{paras(1, 'x')}"
+        "</article><nav><a href='/posts/older/'>← Older post</a></nav>"
+        "<div class='more'><h3><a href='/posts/other/'>Another post</a></h3>"
+        "<p>A short teaser for another post on this blog.</p></div></main>"
+    )
+    art = extract(page(body), "https://blog.example/posts/counting-swifts/")
+    assert art.kind == "article" and "mill0" in art.text
+
+
+def test_teaser_cards_spare_the_page_itself() -> None:
+    """A post whose title links to its own permalink is not a teaser of another page."""
+    body = (
+        "<div class='post'><h2><a href='/posts/counting-swifts/'>Counting swifts</a></h2>"
+        f"<p>{PARA[:120]}</p></div>"
+    )
+    art = extract(page(body), "https://blog.example/posts/counting-swifts/")
+    assert art.kind == "article"
+
+
+def test_kicker_naming_the_section_is_not_text() -> None:
+    head = '<meta property="article:section" content="Kultur">'
+    body = f"<article><header><span>Kultur</span><h1>Chor gewinnt</h1></header>{paras(3)}</article>"
+    art = extract(page(body, head), "https://news.example/kultur/chor-a1000.html")
+    assert art.section == "Kultur" and not art.text.startswith("Kultur")
 
 
 def test_home_page() -> None:
