@@ -7,9 +7,13 @@ any folder), runs the ``news`` spider in this process, and returns the run's row
 from __future__ import annotations
 
 import logging
+import signal
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
@@ -74,11 +78,14 @@ def crawl(
     # Taken before Scrapy starts so a second run stops with one line (LockedError, status 75);
     # the store pipeline takes it again (re-entrant), which covers `scrapy crawl news` too.
     lock = DbLock(db).acquire() if options.getbool("INGEST_LOCK", True) and not redis_url else None
+    caught, restore = _hold_signals()
     try:
         process = CrawlerProcess(options)
         from spiders.news import NewsSpider
 
         crawler = process.create_crawler(NewsSpider)
+        stop_if_caught = _stopper(process, caught)  # a strong reference: signals are weak
+        crawler.signals.connect(stop_if_caught, signal=signals.engine_started)
         process.crawl(
             crawler,
             source=",".join(names),
@@ -88,12 +95,48 @@ def crawl(
         )
         process.start()
     finally:
+        restore()
         if lock is not None:
             lock.release()
     row = getattr(crawler.spider, "run_row", None)
     if row is None:
         raise UserError("the crawl stopped before it could record its run; see the log above")
     return row
+
+
+def _hold_signals() -> tuple[list[int], Callable[[], None]]:
+    """Note Ctrl-C and SIGTERM while Scrapy is being set up instead of dying of them.
+
+    Setting up takes seconds on a busy machine, and Scrapy installs its graceful handlers
+    only once its reactor runs; a KeyboardInterrupt before that would leave the engine
+    half-built (a traceback, maybe a run left ``running``). Scrapy's handlers replace these;
+    the caller stops the crawl gracefully if a signal came first, and restores the handlers.
+    """
+    caught: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        return caught, lambda: None
+    held = (signal.SIGINT, signal.SIGTERM)
+    previous = {s: signal.signal(s, lambda signum, _frame: caught.append(signum)) for s in held}
+
+    def restore() -> None:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+    return caught, restore
+
+
+def _stopper(process: CrawlerProcess, caught: list[int]) -> Callable[[], None]:
+    """An ``engine_started`` handler: a signal caught during set-up stops the crawl now (on
+    the next tick, once the engine counts as running), just as Scrapy's own handler would."""
+
+    def stop_if_caught() -> None:
+        if caught:
+            from twisted.internet import reactor
+
+            logging.getLogger(__name__).info("signal %s during set-up: stopping", caught[0])
+            reactor.callLater(0, process.stop)
+
+    return stop_if_caught
 
 
 def quiet_scrapy_logs(level: int) -> None:

@@ -8,15 +8,21 @@ to the batch writer and records the run.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import multiprocessing
+import multiprocessing.forkserver
 import os
+import signal
+import sqlite3
 import sys
+import threading
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.utils.defer import deferred_from_coro
 
 from ingest.errors import LockedError
 from ingest.health import DEGRADED, assess
@@ -30,10 +36,28 @@ log = logging.getLogger(__name__)
 
 def _warm_up(crawl_pid: int | None = None) -> None:
     """Import the extraction stack in a worker before the first page arrives; make the worker
-    exit if the crawl is killed (it would otherwise wait on its task queue forever)."""
+    exit if the crawl is killed (it would otherwise wait on its task queue forever).
+
+    Ctrl-C reaches every process of the terminal's process group: workers ignore it, and the
+    crawl stops them itself once the pages in flight are done (a worker dying of
+    KeyboardInterrupt would break the pool and lose those pages)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     import ingest.extract  # noqa: F401
 
     exit_with_parent(crawl_pid)
+
+
+def _start_forkserver_deaf_to_ctrl_c() -> None:
+    """Start the fork server with SIGINT ignored, so every worker it forks ignores it from its
+    first instruction (an ignored signal survives fork and exec; the initializer alone would
+    leave a second of start-up in which Ctrl-C kills a worker and breaks the pool)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        multiprocessing.forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 class ExtractPipeline:
@@ -54,6 +78,7 @@ class ExtractPipeline:
             return
         count = self.workers or os.cpu_count() or 1
         context = multiprocessing.get_context("forkserver")
+        _start_forkserver_deaf_to_ctrl_c()
         self.pool = ProcessPoolExecutor(
             max_workers=count, mp_context=context, initializer=_warm_up, initargs=(os.getpid(),)
         )
@@ -81,6 +106,7 @@ class StorePipeline:
         self.writer: BatchWriter | None = None
         self.run_id: int | None = None
         self.lock: DbLock | None = None
+        self._stopping: Any = None  # the close requested after a storage failure
         if crawler.settings.getbool("INGEST_LOCK", True):
             self.lock = _lock_or_exit(self.db_path)
         crawler.signals.connect(self._spider_closed, signal=signals.spider_closed)
@@ -108,19 +134,44 @@ class StorePipeline:
     def process_item(self, item: dict[str, Any], spider: Spider | None = None) -> dict[str, Any]:
         assert self.writer is not None
         result = {k: v for k, v in item.items() if k != "type"}
-        self.writer.put(result)
+        try:
+            self.writer.put(result)
+        except RuntimeError:  # the writer failed (disk full, database gone read-only ...)
+            self._stop_crawl()
+            return {"url": result["url"], "outcome": "not_stored"}
         return {"url": result["url"], "outcome": result["outcome"]}
 
     def close_spider(self, spider: Spider | None = None) -> None:
         """Flush every queued result before the run is closed."""
         if self.writer is not None:
-            self.writer.close()
+            with contextlib.suppress(RuntimeError):  # reported by _spider_closed
+                self.writer.close()
+
+    def _storage_failure(self) -> str | None:
+        """What went wrong with storage, said for the user, or None."""
+        error = self.writer.error if self.writer is not None else None
+        if error is None:
+            return None
+        return (
+            f"storage failed: {error}; the crawl stopped, everything stored before is kept"
+            f" ({self.db_path}); free some space or fix the file, then run again"
+        )
+
+    def _stop_crawl(self) -> None:
+        """Once storage has failed, fetching more only loses more: close the spider, once."""
+        if self._stopping is not None:
+            return
+        log.error("%s", self._storage_failure())
+        self._stopping = deferred_from_coro(
+            self.crawler.engine.close_spider_async(reason="storage_failed")
+        )
 
     def _spider_closed(self, spider: Spider, reason: str) -> None:
         """Record how the run ended (sent after close_spider, so all results are stored)."""
         if self.run_id is None:
             return
         status = {"finished": "finished", "shutdown": "interrupted"}.get(reason, reason)
+        failure = self._storage_failure()
         store = Store(self.db_path)
         try:
             health, alerts = assess(store, self.run_id)
@@ -128,9 +179,14 @@ class StorePipeline:
                 log.warning("health: %s", line)
             if alerts and status == "finished":
                 status = DEGRADED
+            if failure:
+                status, alerts = "failed", [failure]
             spider.run_row = store.finish_run(
                 self.run_id, status, health=health, message="; ".join(alerts) or None
             )
+        except sqlite3.Error as exc:  # still no room to record the end of the run
+            row = store.db["runs"].get(self.run_id)
+            spider.run_row = {**row, "status": "failed", "message": failure or f"{exc}"}
         finally:
             store.close()
             if self.lock is not None:

@@ -104,6 +104,8 @@ def crawl(
     click.echo(_summary(row))
     if row["status"] == DEGRADED:
         click.echo(f"Health alert: {row['message']}", err=True)
+    elif row["status"] == "failed" and row.get("message"):
+        click.echo(f"Error: {row['message']}", err=True)
     sys.exit(_exit_status(row))
 
 
