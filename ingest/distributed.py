@@ -8,9 +8,11 @@ list; the single writer, ``ingest drain``, moves them to a processing list, stor
 :meth:`Store.write_batch <ingest.storage.Store.write_batch>` (the same upsert, dedup and fetch
 log as a local crawl) and removes them from the processing list only after the commit.
 
-A *run* is what the workers do together between an empty queue and the next empty queue. The
-first worker to join creates it (``ingest:run`` holds its token); a source's discovery pages are
-enqueued by the first worker that claims the source in that run. A worker stops when the run is
+A *run* is what the workers started with the same selection (source names, ``--site`` or
+``--url``) do together between an empty queue and the next empty queue. The first worker to
+join creates it (``ingest:current:SELECTION`` holds its token); workers with another selection
+run side by side in their own run. A source's discovery pages are enqueued by the first worker
+that claims the source in that run. A worker stops when the run is
 complete: queue empty, every live worker idle, no discovery still being seeded. The writer
 records one ``runs`` row per distributed run (``message`` = ``distributed run TOKEN``).
 
@@ -27,7 +29,7 @@ What is guaranteed when a process dies (SIGKILL, power loss):
 
 Redis keys (one Redis database per project; Redis Cluster is not supported)::
 
-    ingest:run                      current run token
+    ingest:current:SELECTION        token of the current run of a selection of sources
     ingest:run:T:requests           scrapy-redis priority queue (sorted set)
     ingest:run:T:dupefilter         scrapy-redis request fingerprints (set)
     ingest:run:T:workers            worker -> last heartbeat (sorted set, Redis clock)
@@ -35,7 +37,7 @@ Redis keys (one Redis database per project; Redis Cluster is not supported)::
     ingest:run:T:leases:WORKER      requests taken by WORKER and not finished
     ingest:run:T:seeded             discovery claimed per source: "WORKER|pending" or "|done"
     ingest:run:T:budget             article requests per source (max_articles across workers)
-    ingest:run:T:info               started_at, ended_at, status, requeued, dead_workers
+    ingest:run:T:info               selection, started_at, ended_at, status, requeued, ...
     ingest:run:T:applied            fetch ids the writer has stored (idempotence)
     ingest:items                    results and run events waiting for the writer (list)
     ingest:items:processing         the batch the writer is storing
@@ -49,6 +51,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import json
 import logging
 import os
@@ -79,7 +82,8 @@ from ingest.storage import PageResult, Store, now_iso
 log = logging.getLogger(__name__)
 
 PREFIX = "ingest"
-CURRENT_RUN = f"{PREFIX}:run"
+CURRENT = f"{PREFIX}:current:"  # + selection digest -> token of that selection's current run
+RUNS = f"{PREFIX}:run"
 ITEMS = f"{PREFIX}:items"
 PROCESSING = f"{PREFIX}:items:processing"
 WRITER = f"{PREFIX}:writer"
@@ -125,7 +129,7 @@ class RunKeys:
 
     @property
     def base(self) -> str:
-        return f"{CURRENT_RUN}:{self.token}"
+        return f"{RUNS}:{self.token}"
 
     @property
     def requests(self) -> str:
@@ -167,6 +171,21 @@ class RunKeys:
         return f"{self.base}:leases:{worker}"
 
 
+def current_key(selection: str) -> str:
+    """Where the token of the current run of ``selection`` is kept."""
+    return CURRENT + hashlib.sha1(selection.encode("utf-8")).hexdigest()[:16]
+
+
+def selection_of(spider: Spider) -> str:
+    """What a worker was asked to crawl: workers asked the same share a run."""
+    if getattr(spider, "site", None):
+        return f"site {spider.site}"
+    urls = getattr(spider, "article_urls", None)
+    if urls:
+        return "urls " + hashlib.sha1("\n".join(sorted(urls)).encode()).hexdigest()[:12]
+    return "sources " + ",".join(sorted(s.name for s in getattr(spider, "sources", [])))
+
+
 def new_token() -> str:
     """Run tokens sort by start time and never repeat."""
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
@@ -176,8 +195,8 @@ def new_token() -> str:
 
 _LUA_PRELUDE = """
 local prefix = ARGV[1]
-local current = prefix .. ':run'
-local function base(token) return current .. ':' .. token end
+local current = KEYS[1]  -- ingest:current:SELECTION
+local function base(token) return prefix .. ':run:' .. token end
 local function now()
   local t = redis.call('TIME')
   return tonumber(t[1]) + tonumber(t[2]) / 1000000
@@ -231,7 +250,7 @@ local function pending_seeds(b)
 end
 """
 
-# ARGV: prefix, info ttl, candidate token, worker, worker ttl
+# ARGV: prefix, info ttl, candidate token, worker, worker ttl, selection
 _JOIN = """
 local token = redis.call('GET', current)
 local created = 0
@@ -249,7 +268,8 @@ if not token then
   token = ARGV[3]
   created = 1
   redis.call('SET', current, token)
-  redis.call('HSET', base(token) .. ':info', 'started_at', t, 'ttl', ARGV[5])
+  redis.call('HSET', base(token) .. ':info', 'started_at', t, 'ttl', ARGV[5],
+             'selection', ARGV[6], 'current', current)
 end
 local b = base(token)
 redis.call('ZADD', b .. ':workers', t, ARGV[4])
@@ -330,8 +350,10 @@ return items
 class Membership:
     """This worker's place in the current run: join, heartbeat, idle, leave, seed claims."""
 
-    def __init__(self, server: redis.Redis, settings: BaseSettings) -> None:
+    def __init__(self, server: redis.Redis, settings: BaseSettings, selection: str) -> None:
         self.server = server
+        self.selection = selection
+        self.current = current_key(selection)
         self.ttl = settings.getfloat("INGEST_REDIS_WORKER_TTL", DEFAULT_WORKER_TTL)
         self.id = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(2)}"
         self.keys = RunKeys("")
@@ -341,11 +363,11 @@ class Membership:
         self._scripts = {k: server.register_script(_LUA_PRELUDE + v) for k, v in scripts.items()}
 
     def _call(self, name: str, *args: Any) -> Any:
-        return self._scripts[name](args=[PREFIX, INFO_TTL, *args])
+        return self._scripts[name](keys=[self.current], args=[PREFIX, INFO_TTL, *args])
 
     def join(self) -> str:
         """Join the current run, or start one; returns its token."""
-        token, created = self._call("join", new_token(), self.id, self.ttl)
+        token, created = self._call("join", new_token(), self.id, self.ttl, self.selection)
         self.keys = RunKeys(token.decode())
         self.created = bool(created)
         log.info("worker %s joined %s run %s", self.id, "new" if created else "", self.keys.token)
@@ -453,7 +475,7 @@ class DistributedScheduler(Scheduler):
     def from_crawler(cls, crawler: Crawler) -> DistributedScheduler:
         settings = crawler.settings
         server = connect(settings["INGEST_REDIS_URL"])
-        membership = Membership(server, settings)
+        membership = Membership(server, settings, selection_of(crawler.spider))
         keys = RunKeys(membership.join())
         dupefilter = RFPDupeFilter(
             server, key=keys.dupefilter, debug=settings.getbool("DUPEFILTER_DEBUG")
@@ -531,13 +553,19 @@ class DistributedScheduler(Scheduler):
             slot.nextcall.schedule()
 
     def _tick(self) -> None:
+        """Every TICK: end finished leases, heartbeat or report idle, and wake the engine when
+        the shared queue has work it has room for (Scrapy itself looks every 5 s only)."""
+        engine = self.crawler.engine
         try:
             self.queue.release_done(self._in_progress())
-            if self.crawler.engine.spider_is_idle():
+            if engine.spider_is_idle():
                 if self._check_idle() != "wait":
                     self._nudge()
-            elif not self.membership.heartbeat():
+                return
+            if not self.membership.heartbeat():
                 self.state = "ended"
+            if not engine.needs_backout() and len(self.queue):
+                self._nudge()
         except redis.exceptions.RedisError as exc:
             log.warning("Redis unavailable (%s); retrying", exc)
 
@@ -777,6 +805,7 @@ class Drain:
         self.stats = DrainStats()
         self.store: Store | None = None
         self.db_lock = DbLock(db, role="writer")
+        self.stopping = False  # set by stop(): end after the batch in hand
         self._runs: dict[str, int] = {}
         self._move = server.register_script(_MOVE_MANY)
 
@@ -833,14 +862,19 @@ class Drain:
         self.sync_url_states()
         self.recover()
         quiet_since = time.monotonic()
-        while True:
+        while not self.stopping:
             self._refresh_lock()
             if self.step(timeout=1.0):
                 quiet_since = time.monotonic()
                 if progress:
                     progress(self.stats)
             elif idle_exit and time.monotonic() - quiet_since >= idle_exit and self._all_done():
-                return self.stats
+                break
+        return self.stats
+
+    def stop(self) -> None:
+        """Stop after the batch being stored (SIGTERM, Ctrl-C); safe from a signal handler."""
+        self.stopping = True
 
     def _all_done(self) -> bool:
         """No result waiting and no live worker that could push more."""
@@ -1097,15 +1131,21 @@ def _iso(epoch: Any) -> str | None:
         return None
 
 
+def current_runs(server: redis.Redis) -> list[RunKeys]:
+    """The current run of every selection."""
+    keys = sorted(server.scan_iter(match=CURRENT + "*", count=1000))
+    tokens = [server.get(k) for k in keys]
+    return [RunKeys(t.decode()) for t in tokens if t]
+
+
 def active_run(server: redis.Redis) -> str | None:
-    """The current run's token while at least one live worker is in it."""
-    token = server.get(CURRENT_RUN)
-    if token is None:
-        return None
-    keys = RunKeys(token.decode())
-    ttl = float(server.hget(keys.info, "ttl") or DEFAULT_WORKER_TTL)
+    """The token of a current run with at least one live worker, if any."""
     now = _redis_now(server)
-    return keys.token if server.zcount(keys.workers, now - ttl, "+inf") else None
+    for keys in current_runs(server):
+        ttl = float(server.hget(keys.info, "ttl") or DEFAULT_WORKER_TTL)
+        if server.zcount(keys.workers, now - ttl, "+inf"):
+            return keys.token
+    return None
 
 
 def _redis_now(server: redis.Redis) -> float:
@@ -1119,17 +1159,16 @@ def _redis_now(server: redis.Redis) -> float:
 def status(server: redis.Redis) -> dict[str, Any]:
     """Queue lengths and who is working, for ``ingest drain --status``."""
     now = _redis_now(server)
-    token = server.get(CURRENT_RUN)
-    out: dict[str, Any] = {
+    return {
         "results_waiting": server.llen(ITEMS),
         "results_processing": server.llen(PROCESSING),
         "writer": (server.get(WRITER) or b"").decode() or None,
         "url_states": server.hlen(URL_STATES),
-        "run": None,
+        "runs": [_run_status(server, keys, now) for keys in current_runs(server)],
     }
-    if token is None:
-        return out
-    keys = RunKeys(token.decode())
+
+
+def _run_status(server: redis.Redis, keys: RunKeys, now: float) -> dict[str, Any]:
     info = {k.decode(): v.decode() for k, v in server.hgetall(keys.info).items()}
     ttl = float(info.get("ttl") or DEFAULT_WORKER_TTL)
     busy = {k.decode(): v.decode() for k, v in server.hgetall(keys.busy).items()}
@@ -1145,8 +1184,9 @@ def status(server: redis.Redis) -> dict[str, Any]:
                 "leases": server.hlen(keys.leases(name)),
             }
         )
-    out["run"] = {
+    return {
         "token": keys.token,
+        "selection": info.get("selection"),
         "started_at": _iso(info.get("started_at")),
         "requests_queued": server.zcard(keys.requests),
         "requests_seen": server.scard(keys.dupefilter),
@@ -1155,19 +1195,16 @@ def status(server: redis.Redis) -> dict[str, Any]:
         "requeued": int(info.get("requeued") or 0),
         "dead_workers": int(info.get("dead_workers") or 0),
     }
-    return out
 
 
 def format_status(data: dict[str, Any]) -> str:
     """The status as a few human lines."""
-    lines = []
-    run = data["run"]
-    if run is None:
-        lines.append("no run in progress")
-    else:
+    lines = [] if data["runs"] else ["no run in progress"]
+    for run in data["runs"]:
         live = [w for w in run["workers"] if w["alive"]]
         lines.append(
-            f"run {run['token']} since {run['started_at']}: {run['requests_queued']} requests "
+            f"run {run['token']} ({run['selection']}) since {run['started_at']}: "
+            f"{run['requests_queued']} requests "
             f"queued, {run['requests_seen']} seen, {len(live)} live workers"
             + (
                 f", {run['dead_workers']} lost ({run['requeued']} re-queued)"

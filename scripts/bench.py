@@ -20,6 +20,10 @@ of the crawl's process tree, and the ratios ingest/ceiling and ingest/baseline. 
 micro-benchmark (scripts/bench_storage.py): insert cost into an empty database vs one holding a
 million articles, and search latency on the latter. The machine is shared: the load average is
 printed, and ``--repeat`` runs the crawls several times, interleaved, keeping the best.
+
+The distributed row (scripts/bench_distributed.py; ``--no-distributed`` skips it): the same site
+crawled by two ``ingest crawl --redis`` workers plus an ``ingest drain`` writer against one
+worker, on a private redis-server.
 """
 
 from __future__ import annotations
@@ -324,12 +328,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-storage", action="store_true", help="skip the storage benchmark")
     parser.add_argument("--storage-only", action="store_true", help="only the storage benchmark")
     parser.add_argument("--storage-rows", type=int, default=1_000_000, help="articles in big DB")
+    parser.add_argument(
+        "--no-distributed", action="store_true", help="skip 2 Redis workers + writer vs 1"
+    )
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     report: dict[str, Any] = {"cpus": os.cpu_count()}
     if not args.storage_only:
         report["crawl"] = crawl_benchmark(args, out)
+    if not args.storage_only and not args.no_distributed:
+        import bench_distributed  # two `ingest crawl --redis` workers + `ingest drain` vs one
+
+        site = Path(args.site or out / f"site-{args.articles}")
+        report["distributed"] = bench_distributed.compare(site, out / "distributed")
     if not args.no_storage:
         import bench_storage
 

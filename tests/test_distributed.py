@@ -17,6 +17,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -125,10 +126,14 @@ def _article(number: int) -> SiteArticle:
     )
 
 
-def _slow_articles(root: Path, delay: float) -> Callable[[SiteHandler], None]:
-    """Article pages (under /20..) answered after ``delay`` seconds: kills land mid-crawl."""
+def _slow_articles(
+    root: Path, delay: float, gate: threading.Event
+) -> Callable[[SiteHandler], None]:
+    """Article pages (under /20..) answered after ``delay`` seconds (kills land mid-crawl), and
+    only while ``gate`` is open (a test can hold them until every worker is in)."""
 
     def route(handler: SiteHandler) -> None:
+        gate.wait(timeout=120)
         time.sleep(delay)
         path = urlsplit(handler.path).path
         target = root / path.lstrip("/")
@@ -151,14 +156,16 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """The served site and a sources file reading its feed, sitemaps and home page."""
     root = tmp_path_factory.mktemp("site")
     manifest = build_site(root, [_article(n) for n in range(ARTICLES)], "wordpress")
-    with serve_site(root, routes={"/20*": _slow_articles(root, 0.05)}) as base:
+    gate = threading.Event()
+    gate.set()
+    with serve_site(root, routes={"/20*": _slow_articles(root, 0.05, gate)}) as base:
         sources = root.parent / "sources.toml"
         sources.write_text(
             f'[sources.site]\nurl = "{base}/"\ndomains = ["127.0.0.1"]\n'
             f'feeds = ["{base}/feed/"]\ndepth = 1\n',
             encoding="utf-8",
         )
-        yield {"base": base, "sources": sources, "articles": manifest.articles}
+        yield {"base": base, "sources": sources, "articles": manifest.articles, "gate": gate}
 
 
 # -- running the CLI --------------------------------------------------------------------------
@@ -217,7 +224,7 @@ def _drain(url: str, db: Path, wait: bool = True) -> subprocess.Popen[str]:
     active: started before any worker, it could stop at once)."""
     server = redis.Redis.from_url(url)
     if wait:
-        _wait_for(lambda: server.exists(distributed.CURRENT_RUN), timeout=60, what="a worker")
+        _wait_for(lambda: distributed.current_runs(server), timeout=60, what="a worker")
     return _start("drain", "--redis", url, "--db", str(db), "--idle", "2", "--batch", "10")
 
 
@@ -241,12 +248,25 @@ def _wait_for(check: Callable[[], Any], timeout: float, what: str) -> None:
 
 
 def _distributed_crawl(site: dict[str, Any], url: str, db: Path) -> list[str]:
-    """Two workers and a writer, to the end; returns the workers' summary lines."""
-    workers = [_worker(site, url), _worker(site, url)]
-    writer = _drain(url, db)
+    """Two workers and a writer, to the end; returns the workers' summary lines.
+
+    Article pages wait until both workers are in the run: on a busy machine one worker can
+    start seconds after the other, and this test is about sharing the work."""
+    site["gate"].clear()
+    try:
+        workers = [_worker(site, url), _worker(site, url)]
+        writer = _drain(url, db)
+        _wait_for(lambda: _workers_in_run(url) == 2, timeout=120, what="both workers")
+    finally:
+        site["gate"].set()
     lines = [_finish(w).strip() for w in workers]
     _finish(writer)
     return lines
+
+
+def _workers_in_run(url: str) -> int:
+    runs = distributed.status(redis.Redis.from_url(url))["runs"]
+    return sum(len(run["workers"]) for run in runs)
 
 
 # -- what a database holds --------------------------------------------------------------------
@@ -364,14 +384,14 @@ def test_two_workers_store_what_one_process_stores(
 def _results_seen(url: str) -> int:
     """Results pushed so far: waiting, being stored, or applied."""
     server = redis.Redis.from_url(url)
-    token = server.get(distributed.CURRENT_RUN)
-    applied = server.scard(distributed.RunKeys(token.decode()).applied) if token else 0
+    applied = sum(server.scard(run.applied) for run in distributed.current_runs(server))
     return server.llen(distributed.ITEMS) + server.llen(distributed.PROCESSING) + applied
 
 
 def _leases_of(url: str, pid: int) -> int:
-    run = distributed.status(redis.Redis.from_url(url))["run"] or {"workers": []}
-    return sum(w["leases"] for w in run["workers"] if w["worker"].split(":")[1] == str(pid))
+    runs = distributed.status(redis.Redis.from_url(url))["runs"]
+    workers = [w for run in runs for w in run["workers"]]
+    return sum(w["leases"] for w in workers if w["worker"].split(":")[1] == str(pid))
 
 
 def test_worker_killed_mid_crawl_loses_nothing(
@@ -474,7 +494,7 @@ def test_status_errors_and_one_writer(redis_url: str, tmp_path: Path) -> None:
     assert shown.returncode == 0, shown.stderr
     assert "no run in progress" in shown.stdout and "waiting for the writer: 0" in shown.stdout
     data = json.loads(_ingest("drain", "--redis", redis_url, "--status", "--json").stdout)
-    assert data["results_waiting"] == 0 and data["run"] is None
+    assert data["results_waiting"] == 0 and data["runs"] == []
 
     port = _free_port()
     down = _ingest("crawl", "--redis", f"redis://127.0.0.1:{port}/0", "--url", "http://x/a")
@@ -487,3 +507,39 @@ def test_status_errors_and_one_writer(redis_url: str, tmp_path: Path) -> None:
     with distributed.Drain(server, tmp_path / "one.db"):
         second = _ingest("drain", "--redis", redis_url, "--db", str(tmp_path / "two.db"))
     assert second.returncode == 2 and "another `ingest drain`" in second.stderr
+
+    # A writer run as a service stops cleanly on SIGTERM, and gives the lock back.
+    service = _start("drain", "--redis", redis_url, "--db", str(tmp_path / "one.db"))
+    _wait_for(lambda: server.exists(distributed.WRITER), timeout=60, what="the writer's lock")
+    service.send_signal(signal.SIGTERM)
+    assert "stored 0 results" in _finish(service, timeout=30)
+    assert not server.exists(distributed.WRITER)
+
+
+def test_other_selections_run_side_by_side(
+    site: dict[str, Any], redis_url: str, tmp_path: Path
+) -> None:
+    """Workers asked for other sources are not in the same run: each run has its own queue and
+    seeds its own sources, and the one writer records both runs."""
+    sources = tmp_path / "two.toml"
+    text = site["sources"].read_text(encoding="utf-8")
+    sources.write_text(text + "\n" + text.replace("[sources.site]", "[sources.again]"))
+    db = tmp_path / "distributed.db"
+    args = ["--sources", str(sources), "--redis", redis_url, *SLOW]
+    workers = [_start("crawl", "site", *args), _start("crawl", "again", *args)]
+    writer = _drain(redis_url, db)
+    lines = [_finish(w) for w in workers]
+    _finish(writer)
+    runs = {line.split(" in run ")[1].split(":")[0] for line in lines}
+    assert len(runs) == 2, lines
+    assert "seeded site" in lines[0] and "seeded again" in lines[1]
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        got = conn.execute("SELECT sources, status FROM runs ORDER BY sources").fetchall()
+        per_source = dict(conn.execute("SELECT source, count(*) FROM articles GROUP BY source"))
+    finally:
+        conn.close()
+    assert got == [('["again"]', "finished"), ('["site"]', "finished")]
+    # Both sources name the same site: its articles are stored once, under one of them, and the
+    # other run logs them as unchanged or duplicates - as two local runs would.
+    assert sum(per_source.values()) == ARTICLES

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 
 import click
 
@@ -73,10 +74,9 @@ def drain(
     with distributed.Drain(server, db, batch=batch) as writer:
         if not quiet:
             click.echo(f"draining {redis_url} into {db} (Ctrl-C stops after the current batch)")
-        try:
-            stats = writer.run(idle_exit=idle_exit, progress=None if quiet else _progress())
-        except KeyboardInterrupt:
-            stats = writer.stats
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: writer.stop())
+        stats = writer.run(idle_exit=idle_exit, progress=None if quiet else _progress())
     click.echo(
         f"stored {stats.results} results in {stats.batches} batches, "
         f"{stats.replayed} already stored, {stats.runs_finished} runs finished"
