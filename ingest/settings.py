@@ -62,6 +62,12 @@ ITEM_PIPELINES = {
     "ingest.pipelines.ExtractPipeline": 300,
     "ingest.pipelines.StorePipeline": 800,
 }
+# Bounded memory: article requests wait in an on-disk frontier (ingest.frontier), fed to the
+# scheduler as the downloader takes them, so a 100,000-article sitemap costs no more memory
+# than a small one. A response yields one item or a few: Scrapy's default CONCURRENT_ITEMS
+# (100) starts 100 asyncio tasks per response for nothing.
+SPIDER_MIDDLEWARES = {"ingest.frontier.FrontierMiddleware": 100}
+CONCURRENT_ITEMS = 4
 
 # news-ingest's own settings (also settable with -s on the scrapy command line).
 INGEST_DB = os.environ.get("INGEST_DB", "data/news.db")
@@ -70,6 +76,9 @@ INGEST_EXTRACT_WORKERS = None  # None: one per CPU core; 0: extract in a thread 
 INGEST_KEEP_RAW_HTML = True  # store compressed raw HTML so `ingest reclean` can re-extract
 INGEST_WRITE_BATCH = 200
 INGEST_MAX_LISTING_PAGES = 1000  # listing pages followed per source and run (spider traps)
+INGEST_FRONTIER = True  # False: article requests go straight to Scrapy's in-memory scheduler
+INGEST_FRONTIER_BUFFER = 0  # requests kept in the scheduler (0: twice CONCURRENT_REQUESTS)
+INGEST_FRONTIER_MEMORY = 1000  # waiting requests kept in memory before the rest go to disk
 
 # Distributed crawling (ingest.distributed): with a Redis URL, `ingest crawl` is one of N workers
 # sharing a scrapy-redis queue, and `ingest drain` is the one writer of the database.

@@ -47,51 +47,72 @@ sys.path.insert(0, str(ROOT))
 
 from ingest.sitegen import build_site  # noqa: E402
 from ingest.sitegen.synthetic import page_size_for, synthetic_articles  # noqa: E402
-from ingest.webserver import nginx_binary, serve_site, serve_with_nginx  # noqa: E402
+from ingest.webserver import nginx_binary, serve_site  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "scripts"))
+import bench_server  # noqa: E402
 
 PY = sys.executable
 SCRIPTS = ROOT / "scripts"
 RUNS = ("ceiling", "ingest", "baseline")
+HOST = "127.0.0.1"
 SITE_MARK = ".bench-site.json"  # written last: its presence means the site is complete
 
 
 # -- the site -----------------------------------------------------------------------------------
 
 
-def ensure_site(site: Path, articles: int, theme: str, seed: int, rebuild: bool) -> list[str]:
-    """Build the synthetic site unless a complete one with the same parameters is there.
+def ensure_site(
+    site: Path, articles: int, theme: str, seed: int, origin: str, rebuild: bool
+) -> list[str]:
+    """Build the synthetic site unless a complete one with the same parameters is there, and
+    bake ``origin`` into it for static serving (see scripts/bench_server.py).
 
     Returns the root-relative paths of the article pages."""
     wanted = {"articles": articles, "theme": theme, "seed": seed}
     mark = site / SITE_MARK
-    if not rebuild and mark.exists():
-        done = json.loads(mark.read_text())
-        if {k: done.get(k) for k in wanted} == wanted:
-            print(f"site: reusing {site} ({articles:,} articles, {done['mb']:,} MB)")
-            return done["paths"]
-    if site.exists():
-        shutil.rmtree(site)
-    print(f"site: generating {articles:,} articles into {site} ...", flush=True)
-    start = time.monotonic()
-    manifest = build_site(
-        site, synthetic_articles(articles, seed), theme, page_size=page_size_for(seed)
-    )
-    mb = round(manifest.bytes_written / 1e6)
-    print(f"site: {mb:,} MB written in {time.monotonic() - start:.0f} s")
-    mark.write_text(json.dumps({**wanted, "mb": mb, "paths": manifest.articles}))
-    return manifest.articles
+    done = json.loads(mark.read_text()) if mark.exists() and not rebuild else {}
+    if {k: done.get(k) for k in wanted} == wanted:
+        print(f"site: reusing {site} ({articles:,} articles, {done['mb']:,} MB)")
+    else:
+        if site.exists():
+            shutil.rmtree(site)
+        print(f"site: generating {articles:,} articles into {site} ...", flush=True)
+        start = time.monotonic()
+        manifest = build_site(
+            site, synthetic_articles(articles, seed), theme, page_size=page_size_for(seed)
+        )
+        mb = round(manifest.bytes_written / 1e6)
+        print(f"site: {mb:,} MB written in {time.monotonic() - start:.0f} s")
+        done = {**wanted, "mb": mb, "paths": manifest.articles}
+        mark.write_text(json.dumps(done))
+    baked = done.get("origin")
+    if baked and baked != origin:
+        raise SystemExit(
+            f"site: {site} is baked for {baked}; pass --port {baked.rsplit(':', 1)[1]} or --rebuild"
+        )
+    if not baked:
+        print(f"site: baking {origin} into the pages and precompressing them ...", flush=True)
+        start = time.monotonic()
+        files = bench_server.bake(site, origin)
+        print(f"site: {files:,} files baked in {time.monotonic() - start:.0f} s")
+        mark.write_text(json.dumps({**done, "origin": origin}))
+    return done["paths"]
 
 
 @contextmanager
-def serving(site: Path, server: str) -> Iterator[tuple[str, str]]:
-    """Yield (base URL, server description): nginx when asked or available, else embedded."""
+def serving(site: Path, server: str, port: int) -> Iterator[tuple[str, str, Any]]:
+    """Yield (origin, description, server CPU-seconds function): static nginx when asked or
+    installed, else the embedded server (its threads then share this process)."""
     use_nginx = server == "nginx" or (server == "auto" and nginx_binary() is not None)
     if use_nginx:
-        with serve_with_nginx(site) as base:
-            yield str(base), f"nginx ({nginx_binary()}, separate processes)"
+        with bench_server.serve_static(site, HOST, port) as (base, pid):
+            what = f"nginx ({nginx_binary()}; static, precompressed, 1 worker)"
+            yield base, what, lambda: bench_server.cpu_seconds(pid)
     else:
-        with serve_site(site) as base:
-            yield str(base), "embedded Python server (threads inside this benchmark process)"
+        with serve_site(site, port=port) as base:
+            what = "the embedded Python server (threads in this benchmark process; no nginx)"
+            yield str(base), what, lambda: 0.0
 
 
 # -- one measured run ---------------------------------------------------------------------------
@@ -148,15 +169,16 @@ def _bench_line(log: str) -> dict[str, Any]:
     raise SystemExit(f"{log}: the spider did not report what it fetched")
 
 
-def run_ceiling(urls: Path, out: Path, conc: tuple[int, int]) -> dict[str, Any]:
+def run_ceiling(urls: Path, out: Path, conc: tuple[int, int, int]) -> dict[str, Any]:
     cmd = [PY, str(SCRIPTS / "bench_spiders.py"), "ceiling", "--urls", str(urls)]
-    cmd += ["--concurrency", str(conc[0]), "--per-domain", str(conc[1])]
+    cmd += ["--concurrency", str(conc[0]), "--per-domain", str(conc[1]), "--items", str(conc[2])]
     figures = measured("ceiling", cmd, out)
     figures["pages"] = _bench_line(figures["log"])["pages"]
     return figures
 
 
-def run_baseline(urls: Path, out: Path, conc: tuple[int, int]) -> dict[str, Any]:
+def run_baseline(urls: Path, out: Path, conc: tuple[int, int, int]) -> dict[str, Any]:
+    """The user's pipeline gets the same download concurrency, Scrapy's defaults otherwise."""
     db = out / "baseline.db"
     _remove_db(db)
     cmd = [PY, str(SCRIPTS / "bench_spiders.py"), "baseline", "--urls", str(urls), "--db", str(db)]
@@ -205,11 +227,13 @@ def _scalar(db: Path, sql: str) -> int:
     return int(_rows(db, sql)[0][0])
 
 
-def crawl_concurrency() -> tuple[int, int]:
-    """(CONCURRENT_REQUESTS, per-host concurrency) of an ingest crawl of 127.0.0.1."""
+def crawl_concurrency() -> tuple[int, int, int]:
+    """(CONCURRENT_REQUESTS, per-host concurrency, CONCURRENT_ITEMS) of an ingest crawl of
+    127.0.0.1: the ceiling runs with the same, so only what follows the download differs."""
     from ingest import settings
 
-    return settings.CONCURRENT_REQUESTS, settings.LOOPBACK_CONCURRENCY
+    items = getattr(settings, "CONCURRENT_ITEMS", 100)
+    return settings.CONCURRENT_REQUESTS, settings.LOOPBACK_CONCURRENCY, items
 
 
 # -- report -------------------------------------------------------------------------------------
@@ -227,16 +251,19 @@ def print_table(results: dict[str, dict[str, Any]], articles: int, server: str) 
     }
     print(f"\nCrawl of {articles:,} articles served by {server}; {os.cpu_count()} CPUs")
     head = f"{'run':<36}{'pages':>7}{'wall s':>8}{'pages/s':>9}{'CPU s':>8}"
-    print(head + f"{'CPU ms/page':>12}{'reactor ms/page':>16}{'peak RSS MB':>12}{'procs':>6}")
+    head += f"{'CPU ms/page':>12}{'reactor ms/page':>16}{'server ms/page':>15}"
+    print(head + f"{'peak RSS MB':>12}{'procs':>6}")
     for name in RUNS:
         f = results.get(name)
         if f is None:
             continue
         cpu_page = 1000 * f["cpu_s"] / f["pages"] if f["pages"] else 0
         reactor = 1000 * f["thread_cpu_s"].get("main", 0) / f["pages"] if f["pages"] else 0
+        served = 1000 * f.get("server_cpu_s", 0) / f["pages"] if f["pages"] else 0
         print(
             f"{labels[name]:<36}{f['pages']:>7}{f['wall_s']:>8.1f}{rate(f):>9.1f}"
-            f"{f['cpu_s']:>8.1f}{cpu_page:>12.2f}{reactor:>16.2f}{f['peak_tree_rss_mb']:>12.0f}"
+            f"{f['cpu_s']:>8.1f}{cpu_page:>12.2f}{reactor:>16.2f}{served:>15.2f}"
+            f"{f['peak_tree_rss_mb']:>12.0f}"
             f"{f['peak_processes']:>6}"
         )
     ingest = results.get("ingest")
@@ -283,14 +310,15 @@ def best_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 def crawl_benchmark(args: argparse.Namespace, out: Path) -> dict[str, Any]:
     site = Path(args.site or out / f"site-{args.articles}")
-    paths = ensure_site(site, args.articles, args.theme, args.seed, args.rebuild)
+    origin = f"http://{HOST}:{args.port}"
+    paths = ensure_site(site, args.articles, args.theme, args.seed, origin, args.rebuild)
     runs = [r for r in args.runs.split(",") if r]
     unknown = set(runs) - set(RUNS)
     if unknown:
         raise SystemExit(f"--runs: unknown run(s) {sorted(unknown)}; choose from {RUNS}")
     conc = crawl_concurrency()
     load_before = os.getloadavg()
-    with serving(site, args.server) as (base, server):
+    with serving(site, args.server, args.port) as (base, server, server_cpu):
         print(f"serving {site} at {base}/ with {server}")
         urls = out / "urls.txt"
         urls.write_text("".join(f"{base}{p}\n" for p in paths))
@@ -298,13 +326,16 @@ def crawl_benchmark(args: argparse.Namespace, out: Path) -> dict[str, Any]:
         for attempt in range(args.repeat):
             for name in runs:
                 print(f"running {name} ({attempt + 1}/{args.repeat}) ...", flush=True)
+                served = server_cpu()
                 if name == "ceiling":
-                    collected[name].append(run_ceiling(urls, out, conc))
+                    figures = run_ceiling(urls, out, conc)
                 elif name == "ingest":
-                    collected[name].append(run_ingest(base, out, args.set or []))
+                    figures = run_ingest(base, out, args.set or [])
                 else:
-                    collected[name].append(run_baseline(urls, out, conc))
-                print(f"  {rate(collected[name][-1]):.1f} pages/s", flush=True)
+                    figures = run_baseline(urls, out, conc)
+                figures["server_cpu_s"] = round(server_cpu() - served, 2)
+                collected[name].append(figures)
+                print(f"  {rate(figures):.1f} pages/s", flush=True)
     results = {name: best_of(found) for name, found in collected.items()}
     print_table(results, args.articles, server)
     print(f"load average before/after: {load_before[0]:.1f} / {os.getloadavg()[0]:.1f}")
@@ -321,6 +352,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--theme", default="wordpress", help="site theme (wordpress, portal...)")
     parser.add_argument("--seed", type=int, default=0, help="site generator seed")
     parser.add_argument("--server", choices=("auto", "nginx", "embedded"), default="auto")
+    parser.add_argument("--port", type=int, default=8731, help="port the site is baked for")
     parser.add_argument("--runs", default=",".join(RUNS), help="which crawls, comma-separated")
     parser.add_argument("--repeat", type=int, default=1, help="run the crawls N times, best kept")
     parser.add_argument("-s", "--set", action="append", help="setting for ingest crawl: K=V")

@@ -83,25 +83,23 @@ def tree_rss_kb(root: int) -> tuple[int, int]:
     return sum(rss_kb(p) for p in pids), len(pids)
 
 
-def thread_cpu(pid: int) -> dict[str, float]:
-    """CPU seconds of the main thread of ``pid`` (Scrapy's reactor) and of its other threads."""
+def thread_cpu(pid: int, seen: dict[int, float]) -> None:
+    """Update ``seen`` (thread id -> CPU seconds) with the threads of ``pid`` alive now.
+
+    Threads that end early keep their last sample, so the total is close to the truth."""
     ticks = os.sysconf("SC_CLK_TCK")
-    out: dict[str, float] = {}
     try:
         tids = os.listdir(f"/proc/{pid}/task")
     except OSError:
-        return out
+        return
     for tid in tids:
         try:
             with open(f"/proc/{pid}/task/{tid}/stat", "rb") as fh:
                 stat = fh.read()
         except OSError:
             continue
-        name = "main" if tid == str(pid) else "other"
         fields = stat[stat.rfind(b")") + 2 :].split()
-        cpu = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
-        out[name] = round(out.get(name, 0.0) + cpu, 2)
-    return out
+        seen[int(tid)] = (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
 
 
 def measure(cmd: list[str], log: Path | None, interval: float, env: dict[str, str]) -> dict:
@@ -113,9 +111,9 @@ def measure(cmd: list[str], log: Path | None, interval: float, env: dict[str, st
     proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
     peak_kb = peak_procs = 0
     timeline: list[tuple[float, int]] = []
-    threads: dict[str, float] = {}
+    threads: dict[int, float] = {}
     while proc.poll() is None:
-        threads = thread_cpu(proc.pid) or threads
+        thread_cpu(proc.pid, threads)
         kb, count = tree_rss_kb(me)
         peak_kb, peak_procs = max(peak_kb, kb), max(peak_procs, count)
         timeline.append((round(time.monotonic() - start, 2), kb))
@@ -136,7 +134,11 @@ def measure(cmd: list[str], log: Path | None, interval: float, env: dict[str, st
         "peak_process_rss_mb": round(usage.ru_maxrss / 1024, 1),
         "peak_processes": peak_procs,
         "subreaper": subreaper,
-        "thread_cpu_s": threads,  # of the command's own process, last sample before it exited
+        # the command's own process: its main thread (Scrapy's reactor) and the others
+        "thread_cpu_s": {
+            "main": round(threads.get(proc.pid, 0.0), 2),
+            "other": round(sum(v for k, v in threads.items() if k != proc.pid), 2),
+        },
         "rss_timeline": timeline[:: max(1, len(timeline) // 200)],
     }
 

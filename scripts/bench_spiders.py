@@ -114,9 +114,11 @@ class SqliteUtilsPipeline:
         self.db.close()
 
 
-def settings(concurrency: int, per_domain: int) -> dict[str, Any]:
+def settings(concurrency: int, per_domain: int, items: int | None) -> dict[str, Any]:
     """Download settings equal to a news-ingest crawl of 127.0.0.1 (see ingest.politeness)."""
+    extra = {} if items is None else {"CONCURRENT_ITEMS": items}
     return {
+        **extra,
         "CONCURRENT_REQUESTS": concurrency,
         "CONCURRENT_REQUESTS_PER_DOMAIN": per_domain,
         "DOWNLOAD_DELAY": 0,
@@ -136,9 +138,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--urls", required=True, help="file with one URL a line")
     parser.add_argument("--concurrency", type=int, default=64, help="CONCURRENT_REQUESTS")
     parser.add_argument("--per-domain", type=int, default=32, help="parallel requests per host")
+    parser.add_argument("--items", type=int, help="CONCURRENT_ITEMS (default: Scrapy's)")
     parser.add_argument("--db", help="baseline: SQLite file to write")
     args = parser.parse_args(argv)
-    config = settings(args.concurrency, args.per_domain)
+    config = settings(args.concurrency, args.per_domain, args.items)
     spider: type[scrapy.Spider] = CeilingSpider
     if args.kind == "baseline":
         if not args.db:

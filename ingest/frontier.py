@@ -1,0 +1,186 @@
+"""A bounded-memory frontier for article requests: seen URLs and waiting requests live on disk.
+
+Discovery can yield 100,000 article requests at once (one big sitemap). Left to Scrapy, each
+becomes a ``Request`` in the scheduler's memory queue (about 1.2 KB) and a fingerprint in the
+dupefilter's set, so memory grows with the crawl. :class:`FrontierMiddleware` diverts article
+requests from the spider's output into a private temporary SQLite database (a seen-fingerprint
+table and a FIFO queue; SQLite keeps a few MB of it in memory and deletes the file when closed)
+and feeds them back through ``start()`` only as fast as the downloader takes them. The scheduler
+then never holds more than a few hundred requests and the dupefilter only sees discovery pages,
+whatever the size of the crawl.
+
+Requests with ``dont_filter`` (URLs given on the command line) and discovery requests pass
+through untouched. Off with ``INGEST_FRONTIER = False``, and in distributed mode (the Redis
+scheduler already keeps its queue and seen set out of the process).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import pickle
+import sqlite3
+from collections import deque
+from collections.abc import AsyncIterator
+from typing import Any
+
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
+from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
+from scrapy.utils.request import request_from_dict
+
+#: Spider callbacks whose requests go through the frontier (article pages).
+ARTICLE_CALLBACKS = ("parse_page",)
+
+
+class Frontier:
+    """FIFO of requests with a seen set; the first ``memory`` waiting requests stay in memory,
+    the rest are pickled into SQLite (``sqlite3.connect("")``: a private temporary file)."""
+
+    def __init__(self, spider: Spider, memory: int = 1000, cache_kb: int = 4096) -> None:
+        self.spider = spider
+        self.memory = memory
+        self.waiting: deque[Request] = deque()
+        self.on_disk = 0
+        self.db = sqlite3.connect("", isolation_level=None, check_same_thread=False)
+        self.db.execute(f"PRAGMA cache_size = -{cache_kb}")
+        self.db.execute("PRAGMA journal_mode = OFF")
+        self.db.execute("PRAGMA synchronous = OFF")
+        self.db.execute("CREATE TABLE seen (fp BLOB PRIMARY KEY) WITHOUT ROWID")
+        self.db.execute("CREATE TABLE queue (id INTEGER PRIMARY KEY, request BLOB)")
+        self.db.execute("BEGIN")  # one open transaction: nothing here must survive the run
+
+    def __len__(self) -> int:
+        return len(self.waiting) + self.on_disk
+
+    def add(self, request: Request, fingerprint: bytes) -> bool:
+        """Queue ``request`` unless its fingerprint was seen before; True when queued."""
+        if not self.db.execute("INSERT OR IGNORE INTO seen VALUES (?)", (fingerprint,)).rowcount:
+            return False
+        if not self.on_disk and len(self.waiting) < self.memory:
+            self.waiting.append(request)
+            return True
+        try:
+            blob = pickle.dumps(request.to_dict(spider=self.spider), pickle.HIGHEST_PROTOCOL)
+        except (ValueError, TypeError, AttributeError, pickle.PicklingError):
+            self.waiting.append(request)  # not serializable (a lambda callback): keep it
+            return True
+        self.db.execute("INSERT INTO queue (request) VALUES (?)", (blob,))
+        self.on_disk += 1
+        return True
+
+    def pop(self) -> Request | None:
+        """The oldest waiting request, or None."""
+        if not self.waiting and self.on_disk:
+            self._refill()
+        return self.waiting.popleft() if self.waiting else None
+
+    def _refill(self) -> None:
+        rows = self.db.execute(
+            "SELECT id, request FROM queue ORDER BY id LIMIT ?", (self.memory,)
+        ).fetchall()
+        if not rows:
+            self.on_disk = 0
+            return
+        self.db.execute("DELETE FROM queue WHERE id <= ?", (rows[-1][0],))
+        self.on_disk -= len(rows)
+        for _, blob in rows:
+            self.waiting.append(request_from_dict(pickle.loads(blob), spider=self.spider))
+
+    def close(self) -> None:
+        self.waiting.clear()
+        self.db.close()  # the temporary file goes with the connection
+
+
+class FrontierMiddleware(BaseSpiderMiddleware):
+    """Diverts article requests into a :class:`Frontier` and feeds them back lazily."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        settings = crawler.settings
+        self.buffer = settings.getint("INGEST_FRONTIER_BUFFER") or 2 * settings.getint(
+            "CONCURRENT_REQUESTS", 16
+        )
+        self.memory = settings.getint("INGEST_FRONTIER_MEMORY", 1000)
+        self.frontier: Frontier | None = None
+        self.finished = False
+        self.stats = crawler.stats
+        crawler.signals.connect(self._closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> FrontierMiddleware:
+        if not crawler.settings.getbool("INGEST_FRONTIER", True):
+            raise NotConfigured("INGEST_FRONTIER is off")
+        if crawler.settings.get("INGEST_REDIS_URL"):
+            raise NotConfigured("the Redis scheduler keeps the queue out of memory already")
+        return cls(crawler)
+
+    def get_processed_request(self, request: Request, response: Response | None) -> Request | None:
+        """Spider output: article requests go to the frontier; everything else passes."""
+        if response is None or request.dont_filter or not _is_article(request):
+            return request
+        frontier = self._frontier()
+        fingerprint = self.crawler.request_fingerprinter.fingerprint(request)
+        if frontier.add(request, fingerprint):
+            self.stats.inc_value("frontier/enqueued")
+            self.stats.max_value("frontier/max_waiting", len(frontier))
+        else:
+            self.stats.inc_value("frontier/duplicate")
+        return None
+
+    async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        """The spider's start requests, then the frontier, as fast as the downloader takes it.
+
+        Ends when the frontier is empty and nothing that could add to it is in flight (the
+        checks Scrapy makes before closing an idle spider)."""
+        async for item in super().process_start(start):
+            yield item
+        idle_checks = 0
+        while not self.finished and self.crawler.engine.running:
+            frontier = self._frontier()
+            while len(frontier) and self._room():
+                request = frontier.pop()
+                if request is not None:
+                    request.dont_filter = True  # the frontier has de-duplicated it
+                    self.stats.inc_value("frontier/fed")
+                    yield request
+            if len(frontier) or not self._engine_idle():
+                idle_checks = 0
+            else:
+                idle_checks += 1
+                if idle_checks >= 2:  # idle twice in a row, a tick apart: nothing more to come
+                    return
+            await asyncio.sleep(0.02)
+
+    def _frontier(self) -> Frontier:
+        if self.frontier is None:
+            self.frontier = Frontier(self.crawler.spider, memory=self.memory)
+        return self.frontier
+
+    def _room(self) -> bool:
+        scheduler = self.crawler.engine.scheduler
+        return scheduler is None or len(scheduler) < self.buffer  # type: ignore[arg-type]
+
+    def _engine_idle(self) -> bool:
+        engine = self.crawler.engine
+        scraper_slot = engine.scraper.slot
+        return (
+            (scraper_slot is None or scraper_slot.is_idle())
+            and not engine.downloader.active
+            and not (engine.scheduler is not None and engine.scheduler.has_pending_requests())
+        )
+
+    def _closed(self, spider: Spider, reason: str) -> None:
+        self.finished = True
+        if self.frontier is not None:
+            left = len(self.frontier)
+            if left:
+                self.stats.set_value("frontier/left_unfetched", left)
+            self.frontier.close()
+            self.frontier = None
+
+
+def _is_article(request: Request) -> bool:
+    callback = request.callback
+    return getattr(callback, "__name__", None) in ARTICLE_CALLBACKS
