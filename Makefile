@@ -29,6 +29,11 @@ eval: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
+## Fault-injection suite (tests/reliability): every fault injected for real against servers on
+## 127.0.0.1, then the report table (fault, expected, observed, articles lost, duplicated).
+reliability: $(STAMP)
+	RELIABILITY_REPORT=data/reliability-report.md $(BIN)/python -m pytest -q tests/reliability
+
 lint: $(STAMP)
 	$(BIN)/ruff check ingest spiders tests scripts
 	$(BIN)/ruff format --check ingest spiders tests scripts

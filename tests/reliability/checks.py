@@ -74,7 +74,7 @@ def ingest_args(*args: str, settings: dict[str, str] | None = None) -> list[str]
 
 def start(args: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     """Start ``args`` in its own process group (signals reach only it)."""
-    return subprocess.Popen(
+    proc = subprocess.Popen(
         args,
         cwd=ROOT,
         stdout=subprocess.PIPE,
@@ -83,43 +83,106 @@ def start(args: list[str], env: dict[str, str] | None = None) -> subprocess.Pope
         env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
         start_new_session=True,
     )
+    proc.watch = Watch(proc)  # type: ignore[attr-defined]
+    return proc
 
 
 def finish(proc: subprocess.Popen[str], timeout: float, started: float) -> CrawlResult:
-    """Wait for ``proc`` (killing it after ``timeout``), with its peak RSS from wait4."""
-    out: dict[str, str] = {}
-
-    def drain(name: str, stream: Any) -> None:
-        out[name] = stream.read()
-
-    readers = [
-        threading.Thread(target=drain, args=(n, s), daemon=True)
-        for n, s in (("stdout", proc.stdout), ("stderr", proc.stderr))
-    ]
-    for reader in readers:
-        reader.start()
+    """Wait for ``proc`` (killing it after ``timeout``), with its output and peak RSS."""
+    watch: Watch = proc.watch  # type: ignore[attr-defined]
     timer = threading.Timer(timeout, _kill_group, args=(proc.pid,))
     timer.start()
     try:
-        _, status, usage = os.wait4(proc.pid, 0)
+        _, status = os.waitpid(proc.pid, 0)
     finally:
         timer.cancel()
+        watch.peak.stop.set()
     proc.returncode = os.waitstatus_to_exitcode(status)
-    for reader in readers:
+    for reader in watch.readers:
         reader.join(10)
+    watch.peak.join(5)
     return CrawlResult(
         list(proc.args),  # type: ignore[arg-type]
         proc.returncode,
-        out.get("stdout", ""),
-        out.get("stderr", ""),
+        watch.out.get("stdout", ""),
+        watch.out.get("stderr", ""),
         time.monotonic() - started,
-        usage.ru_maxrss / 1024,
+        watch.peak.mb,
     )
+
+
+class Watch:
+    """From the moment a process starts: its output drained (a full pipe would block it) and
+    its peak memory polled."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.out: dict[str, str] = {}
+        self.readers = [
+            threading.Thread(target=self._drain, args=(name, stream), daemon=True)
+            for name, stream in (("stdout", proc.stdout), ("stderr", proc.stderr))
+        ]
+        self.peak = PeakRSS(proc.pid)
+        for thread in (*self.readers, self.peak):
+            thread.start()
+
+    def _drain(self, name: str, stream: Any) -> None:
+        self.out[name] = stream.read()
+
+
+class PeakRSS(threading.Thread):
+    """The high-water mark of a process's resident memory (``VmHWM``), polled until it exits.
+
+    Not ``wait4``'s ``ru_maxrss``: Linux carries the RSS of the process *before* ``exec`` (a
+    fork of this test process, hundreds of MB) into it, so it would measure pytest, not the
+    crawl. ``VmHWM`` belongs to the exec'd program's own memory and only grows, so the last
+    value read is the peak (give or take the last 20 ms).
+    """
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.path = Path(f"/proc/{pid}/status")
+        self.stop = threading.Event()
+        self.mb = 0.0
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                text = self.path.read_text()
+            except OSError:
+                return
+            for line in text.splitlines():
+                if line.startswith("VmHWM:"):
+                    self.mb = max(self.mb, int(line.split()[1]) / 1024)
+            self.stop.wait(0.02)
 
 
 def _kill_group(pid: int) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, signal.SIGKILL)
+
+
+class Background:
+    """A command started now and collected later (output drained meanwhile, peak RSS kept)."""
+
+    def __init__(self, args: list[str], db: Path | None = None) -> None:
+        self.db = db
+        self.started = time.monotonic()
+        self.proc = start(args)
+        self._result: CrawlResult | None = None
+        self._lock = threading.Lock()
+
+    def result(self, timeout: float) -> CrawlResult:
+        """Wait for the command (killed ``timeout`` s after it started) and return its result."""
+        with self._lock:
+            if self._result is None:
+                left = max(1.0, timeout - (time.monotonic() - self.started))
+                self._result = finish(self.proc, left, self.started)
+                self._result.db = self.db
+            return self._result
+
+    def kill(self) -> None:
+        if self._result is None and self.proc.poll() is None:
+            _kill_group(self.proc.pid)
 
 
 def run(args: list[str], timeout: float = 120, env: dict[str, str] | None = None) -> CrawlResult:

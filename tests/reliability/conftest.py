@@ -8,6 +8,7 @@ the end of the run (``make reliability``, and ``make test`` too).
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,6 +70,33 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
             if rep.outcome == "skipped" and isinstance(rep.longrepr, tuple):
                 obs.saw(f"skipped: {rep.longrepr[2]}")
     return rep
+
+
+_LAUNCHED: list[object] = []
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests of modules that start their crawls early run last, when those are done."""
+    items.sort(key=lambda item: hasattr(getattr(item, "module", None), "prestart"))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the longest crawls in the background as soon as the tests are known: a module
+    with a ``prestart(tmp)`` function gets it called now (its fixture collects the results),
+    so its minute of wall time overlaps the rest of the suite."""
+    if session.config.option.collectonly:
+        return
+    modules = {id(m): m for item in session.items if (m := getattr(item, "module", None))}
+    for module in modules.values():
+        prestart = getattr(module, "prestart", None)
+        if prestart is not None:
+            _LAUNCHED.append(prestart(Path(tempfile.mkdtemp(prefix="reliability-"))))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Never leave a background crawl running (e.g. after ``-x`` stopped the suite early)."""
+    for launch in _LAUNCHED:
+        launch.close()  # type: ignore[attr-defined]
 
 
 def _cell(value: object) -> str:
