@@ -160,7 +160,11 @@ class FrontierMiddleware(BaseSpiderMiddleware):
 
     def _room(self) -> bool:
         scheduler = self.crawler.engine.scheduler
-        return scheduler is None or len(scheduler) < self.buffer  # type: ignore[arg-type]
+        if scheduler is None:
+            return True
+        waiting = len(scheduler)  # type: ignore[arg-type]
+        self.stats.max_value("frontier/max_scheduled", waiting)
+        return waiting < self.buffer
 
     def _engine_idle(self) -> bool:
         engine = self.crawler.engine

@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -45,18 +44,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ingest.sitegen import build_site  # noqa: E402
-from ingest.sitegen.synthetic import page_size_for, synthetic_articles  # noqa: E402
-from ingest.webserver import nginx_binary, serve_site  # noqa: E402
-
-sys.path.insert(0, str(ROOT / "scripts"))
-import bench_server  # noqa: E402
+from ingest.sitegen.synthetic import build_synthetic_site, synthetic_articles  # noqa: E402
+from ingest.sitegen.themes import get_theme  # noqa: E402
+from ingest.webserver import nginx_binary, serve_site, serve_with_nginx  # noqa: E402
 
 PY = sys.executable
 SCRIPTS = ROOT / "scripts"
 RUNS = ("ceiling", "ingest", "baseline")
 HOST = "127.0.0.1"
-SITE_MARK = ".bench-site.json"  # written last: its presence means the site is complete
 
 
 # -- the site -----------------------------------------------------------------------------------
@@ -65,54 +60,56 @@ SITE_MARK = ".bench-site.json"  # written last: its presence means the site is c
 def ensure_site(
     site: Path, articles: int, theme: str, seed: int, origin: str, rebuild: bool
 ) -> list[str]:
-    """Build the synthetic site unless a complete one with the same parameters is there, and
-    bake ``origin`` into it for static serving (see scripts/bench_server.py).
+    """Build the synthetic site (or reuse it when complete and alike), with ``origin`` baked
+    in and every text file precompressed, so the server does no work per request but send it.
 
+    The crawler and the server share this machine's cores: a server that rewrites and gzips
+    each response takes CPU from the crawler being measured (more from a multi-process crawl
+    than from a one-thread one). Real sites answer from front caches in the same way.
     Returns the root-relative paths of the article pages."""
-    wanted = {"articles": articles, "theme": theme, "seed": seed}
-    mark = site / SITE_MARK
-    done = json.loads(mark.read_text()) if mark.exists() and not rebuild else {}
-    if {k: done.get(k) for k in wanted} == wanted:
-        print(f"site: reusing {site} ({articles:,} articles, {done['mb']:,} MB)")
-    else:
-        if site.exists():
-            shutil.rmtree(site)
-        print(f"site: generating {articles:,} articles into {site} ...", flush=True)
-        start = time.monotonic()
-        manifest = build_site(
-            site, synthetic_articles(articles, seed), theme, page_size=page_size_for(seed)
-        )
-        mb = round(manifest.bytes_written / 1e6)
-        print(f"site: {mb:,} MB written in {time.monotonic() - start:.0f} s")
-        done = {**wanted, "mb": mb, "paths": manifest.articles}
-        mark.write_text(json.dumps(done))
-    baked = done.get("origin")
-    if baked and baked != origin:
-        raise SystemExit(
-            f"site: {site} is baked for {baked}; pass --port {baked.rsplit(':', 1)[1]} or --rebuild"
-        )
-    if not baked:
-        print(f"site: baking {origin} into the pages and precompressing them ...", flush=True)
-        start = time.monotonic()
-        files = bench_server.bake(site, origin)
-        print(f"site: {files:,} files baked in {time.monotonic() - start:.0f} s")
-        mark.write_text(json.dumps({**done, "origin": origin}))
-    return done["paths"]
+    start = time.monotonic()
+    print(f"site: {articles:,} articles in {site} ...", flush=True)
+    info = build_synthetic_site(
+        site, articles, seed, theme, base_url=origin, precompress=True, reuse=not rebuild
+    )
+    verb = "reused" if info.get("reused") else f"built in {time.monotonic() - start:.0f} s"
+    print(f"site: {info['bytes'] / 1e6:,.0f} MB, {verb}")
+    th = get_theme(theme)
+    arts = synthetic_articles(articles, seed)
+    return [th.article_path(arts.summary(i)) for i in range(articles)]
 
 
 @contextmanager
 def serving(site: Path, server: str, port: int) -> Iterator[tuple[str, str, Any]]:
-    """Yield (origin, description, server CPU-seconds function): static nginx when asked or
-    installed, else the embedded server (its threads then share this process)."""
+    """Yield (origin, description, server CPU-seconds function): nginx serving the files as
+    they are when asked or installed, else the embedded server (threads of this process)."""
     use_nginx = server == "nginx" or (server == "auto" and nginx_binary() is not None)
     if use_nginx:
-        with bench_server.serve_static(site, HOST, port) as (base, pid):
-            what = f"nginx ({nginx_binary()}; static, precompressed, 1 worker)"
-            yield base, what, lambda: bench_server.cpu_seconds(pid)
+        with serve_with_nginx(site, port=port, workers=1, rewrite_base=False) as base:
+            what = f"nginx ({nginx_binary()}; static precompressed files, 1 worker)"
+            yield str(base), what, _nginx_cpu
     else:
         with serve_site(site, port=port) as base:
             what = "the embedded Python server (threads in this benchmark process; no nginx)"
             yield str(base), what, lambda: 0.0
+
+
+def _nginx_cpu() -> float:
+    """CPU seconds used so far by the nginx this process started (master and worker)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    stats = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                raw = Path(f"/proc/{entry.name}/stat").read_bytes()
+            except OSError:
+                continue
+            name = raw[raw.find(b"(") + 1 : raw.rfind(b")")]
+            fields = raw[raw.rfind(b")") + 2 :].split()
+            stats[int(entry.name)] = (name, int(fields[1]), int(fields[11]) + int(fields[12]))
+    masters = {p for p, (n, ppid, _) in stats.items() if n == b"nginx" and ppid == os.getpid()}
+    mine = masters | {p for p, (_, ppid, _) in stats.items() if ppid in masters}
+    return sum(stats[p][2] for p in mine) / ticks
 
 
 # -- one measured run ---------------------------------------------------------------------------
