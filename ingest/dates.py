@@ -56,7 +56,7 @@ _TEXT_MDY = re.compile(
     re.IGNORECASE,
 )
 _TEXT_DMY = re.compile(
-    rf"\b(?P<d>\d{{1,2}})\.?\s+(?P<m>{_MONTH_WORD})\.?,?\s+(?P<y>\d{{4}})"
+    rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\.?\s+(?P<m>{_MONTH_WORD})\.?,?\s+(?P<y>\d{{4}})"
     r"(?:[,\s]+(?:at\s+)?(?P<H>\d{1,2})[:.](?P<M>\d{2})\s*(?P<ampm>[ap]\.?m\.?)?)?",
     re.IGNORECASE,
 )

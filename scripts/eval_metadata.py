@@ -1,12 +1,21 @@
-"""Measure the metadata extractor on the development set: field accuracy and speed.
+"""Measure the metadata extractor: field accuracy on our fixtures, titles/language on the devset.
 
     .venv/bin/python scripts/eval_metadata.py [--devset ../shared/devset] [--show 20]
+    .venv/bin/python scripts/eval_metadata.py --no-devset --show 20   # fixtures only (seconds)
 
-Prints title accuracy (normalised exact match and fuzzy match) on the pages whose ground truth
-has a title, language accuracy (declared language; and with py3langid on the page text where
-nothing is declared), the share of pages given a date / an author / a canonical URL, and the
-milliseconds per page of ``extract_metadata`` alone (the page is parsed outside the timer, as the
-facade parses once for every stage). The devset pages are read in place, never copied.
+Field accuracy: every metadata field of ``extract_metadata`` compared with the expected records
+of the golden cases (tests/golden/*/expected.json: a field recorded as null must stay null) and
+of the demo sites (every demo story rendered by every theme; ``ingest.sitegen.expected_records``
+gives null for what a theme does not state, and those are not scored). The language is the one
+the facade would store: the declared one checked against the expected text with
+:func:`ingest.language.resolve_language`.
+
+Devset (read in place, never copied; its truth has titles and languages only): title accuracy
+(normalised exact and fuzzy match) per source dataset; language accuracy declared-only, as the
+facade stores it today (declared, else detected on the article text) and with
+``resolve_language`` (declared checked against the text); the share of pages given each field;
+and the milliseconds per page of ``extract_metadata`` alone next to the lxml parse of the same
+page, timed in the same loop so the ratio holds on a busy machine.
 """
 
 from __future__ import annotations
@@ -18,20 +27,30 @@ import json
 import re
 import statistics
 import sys
+import tempfile
 import time
 import unicodedata
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import lxml.html
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-from ingest.language import detect_language  # noqa: E402
+from ingest.dates import parse_date  # noqa: E402
+from ingest.extract import extract  # noqa: E402
+from ingest.language import resolve_language  # noqa: E402
 from ingest.metadata import extract_metadata  # noqa: E402
+from ingest.sitegen import DEMO_SITES, build_site, demo_articles, expected_records  # noqa: E402
 
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 _SAME_LANG = {"nb": "no", "nn": "no"}
+GOLDEN_DIR = ROOT / "tests" / "golden"
+DEMO_ORIGIN = "http://demo.example"
+Case = tuple[str, str, str, dict[str, Any], bool]  # name, html, url, expected, null_counts
 
 
 def norm_title(text: str | None) -> str:
@@ -47,124 +66,227 @@ def parse(html: str) -> lxml.html.HtmlElement:
     return lxml.html.document_fromstring(_XML_DECL.sub("", html))
 
 
-def page_text(tree: lxml.html.HtmlElement) -> str:
-    """Rough visible text for language detection of undeclared pages (the facade uses the
-    extracted article text instead)."""
-    body = tree.find("body")
-    if body is None:
-        return ""
-    parts = [t for el in body.iter("p") if (t := el.text_content().strip()) and len(t) > 40]
-    return " ".join(parts)[:5000]
+# --------------------------------------------------------------------------- field accuracy
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    default = Path(__file__).resolve().parent.parent.parent / "shared" / "devset"
-    parser.add_argument("--devset", type=Path, default=default)
-    parser.add_argument("--show", type=int, default=0, help="print N title/language mismatches")
-    parser.add_argument("--limit", type=int, default=0, help="only the first N pages")
-    args = parser.parse_args()
+def _same_text(got: Any, want: Any) -> bool:
+    return norm_title(got) == norm_title(want)
 
-    truth_path = args.devset / "truth.jsonl"
-    if not truth_path.exists():
-        sys.exit(f"error: {truth_path} not found; pass --devset PATH to the development set")
-    rows = [json.loads(line) for line in truth_path.open(encoding="utf-8")]
-    if args.limit:
-        rows = rows[: args.limit]
 
-    times: list[float] = []
-    parse_times: list[float] = []
-    counts: dict[str, int] = defaultdict(int)
-    title_by_source: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    title_misses: list[tuple[str, str, str]] = []
-    lang_misses: list[tuple[str, str, str | None, str]] = []
-    for row in rows:
-        with gzip.open(args.devset / "pages" / f"{row['id']}.html.gz") as handle:
-            html = handle.read().decode("utf-8")
+def _same_list(got: Any, want: Any) -> bool:
+    return sorted(map(norm_title, got or [])) == sorted(map(norm_title, want or []))
+
+
+def _same_instant(got: Any, want: Any) -> bool:
+    return parse_date(got) == parse_date(want) if got and want else got == want
+
+
+def _same(got: Any, want: Any) -> bool:
+    return got == want
+
+
+#: How each field is compared; the order is the report's.
+FIELDS: dict[str, Callable[[Any, Any], bool]] = {
+    "title": _same_text,
+    "authors": _same_list,
+    "published_at": _same_instant,
+    "modified_at": _same_instant,
+    "language": _same,
+    "description": _same_text,
+    "section": _same_text,
+    "tags": _same_list,
+    "image": _same,
+    "site_name": _same_text,
+    "url": _same,
+}
+
+
+def golden_cases() -> Iterator[Case]:
+    """tests/golden cases: full expected records, so an expected null must stay null."""
+    for folder in sorted(p.parent for p in GOLDEN_DIR.glob("*/expected.json")):
+        html = (folder / "page.html").read_text(encoding="utf-8")
+        url = (folder / "url").read_text(encoding="utf-8").strip()
+        expected = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
+        yield folder.name, html, url, expected, True
+
+
+def demo_cases(work: Path) -> Iterator[Case]:
+    """Every demo story rendered by every theme, built under ``work`` with a real origin."""
+    articles = demo_articles()
+    for theme in DEMO_SITES:
+        root = work / theme
+        build_site(root, articles, theme, base_url=DEMO_ORIGIN)
+        for url, record in expected_records(articles, theme, DEMO_ORIGIN).items():
+            path = root / record["path"].lstrip("/")
+            if record["path"].endswith("/"):
+                path = path / "index.html"
+            html = path.read_text(encoding="utf-8")
+            yield f"{theme}{record['path']}", html, url, record, False
+
+
+def score_fields(cases: Iterator[Case]) -> tuple[dict[str, list[int]], list[str]]:
+    """``{field: [scored, correct]}`` and one line per wrong field."""
+    scores: dict[str, list[int]] = {name: [0, 0] for name in FIELDS}
+    misses: list[str] = []
+    for name, html, url, expected, null_counts in cases:
+        meta = extract_metadata(parse(html), url)
+        meta["language"] = resolve_language(meta["language"], expected.get("text"))
+        for field, same in FIELDS.items():
+            want = expected.get(field)
+            if want is None and not null_counts:
+                continue
+            ok = same(meta[field], want)
+            scores[field][0] += 1
+            scores[field][1] += ok
+            if not ok:
+                misses.append(f"  {name} {field}: want {want!r}, got {meta[field]!r}")
+    return scores, misses
+
+
+def report_fields(golden: dict[str, list[int]], demo: dict[str, list[int]]) -> None:
+    def cell(score: list[int]) -> str:
+        return f"{score[1]:>3}/{score[0]:<3} {score[1] / score[0]:.3f}" if score[0] else "-"
+
+    print(f"{'field':<14}{'golden':<18}{'demo sites':<18}")
+    for field in FIELDS:
+        print(f"{field:<14}{cell(golden[field]):<18}{cell(demo[field]):<18}")
+    for label, scores in (("golden", golden), ("demo sites", demo)):
+        total = [sum(s[i] for s in scores.values()) for i in (0, 1)]
+        print(f"all fields, {label}: {cell(total)}")
+
+
+# --------------------------------------------------------------------------- devset
+
+
+class DevsetTally:
+    """Counts, titles per source, language verdicts, timings and misses over the devset."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = defaultdict(int)
+        self.titles: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+        self.times: list[float] = []
+        self.parse_times: list[float] = []
+        self.title_misses: list[tuple[str, str, str]] = []
+        self.lang_misses: list[tuple[str, str, str | None, str | None]] = []
+
+    def add(self, row: dict[str, Any], html: str) -> None:
         start = time.perf_counter()
         tree = parse(html)
-        parse_times.append(time.perf_counter() - start)
+        self.parse_times.append(time.perf_counter() - start)
         start = time.perf_counter()
         meta = extract_metadata(tree, row.get("url") or "")
-        times.append(time.perf_counter() - start)
-
+        self.times.append(time.perf_counter() - start)
+        counts = self.counts
         counts["pages"] += 1
-        counts["date"] += bool(meta["published_at"])
-        counts["modified"] += bool(meta["modified_at"])
-        counts["authors"] += bool(meta["authors"])
-        counts["description"] += bool(meta["description"])
-        counts["image"] += bool(meta["image"])
+        for field in ("published_at", "modified_at", "authors", "description", "image"):
+            counts[field] += bool(meta[field])
         counts["canonical_differs"] += bool(row.get("url")) and meta["url"] != row.get("url")
-
         if row.get("title"):
-            stats = title_by_source[row["source_dataset"]]
-            want, got = norm_title(row["title"]), norm_title(meta["title"])
-            exact = want == got
-            fuzzy = difflib.SequenceMatcher(None, want, got).ratio() >= 0.9
-            stats[0] += 1
-            stats[1] += exact
-            stats[2] += fuzzy
-            if not fuzzy:
-                title_misses.append((row["id"], row["title"], meta["title"] or ""))
+            self._title(row, meta["title"])
+        if row.get("lang"):
+            self._language(row, html, meta["language"])
 
-        want_lang = _SAME_LANG.get(row["lang"], row["lang"]) if row.get("lang") else None
-        if want_lang:
-            counts["lang_pages"] += 1
-            declared = meta["language"]
-            if declared:
-                counts["lang_declared"] += 1
-                counts["lang_declared_ok"] += _SAME_LANG.get(declared, declared) == want_lang
-            final = declared or detect_language(page_text(tree))
-            ok = _SAME_LANG.get(final or "", final) == want_lang
-            counts["lang_ok"] += ok
-            if not ok:
-                lang_misses.append(
-                    (row["id"], want_lang, final, "declared" if declared else "detected")
-                )
+    def _title(self, row: dict[str, Any], got_title: str | None) -> None:
+        stats = self.titles[row["source_dataset"]]
+        want, got = norm_title(row["title"]), norm_title(got_title)
+        fuzzy = difflib.SequenceMatcher(None, want, got).ratio() >= 0.9
+        stats[0] += 1
+        stats[1] += want == got
+        stats[2] += fuzzy
+        if not fuzzy:
+            self.title_misses.append((row["id"], row["title"], got_title or ""))
 
-    report(counts, title_by_source, times, parse_times)
-    if args.show:
-        print("\ntitle misses:")
-        for page_id, want, got in title_misses[: args.show]:
-            print(f"  {page_id}\n    want: {want}\n    got:  {got}")
-        print("\nlanguage misses:")
-        for page_id, want, got, how in lang_misses[: args.show]:
-            print(f"  {page_id}: want {want}, got {got} ({how})")
+    def _language(self, row: dict[str, Any], html: str, declared: str | None) -> None:
+        """Declared only, the facade's stored language today, and declared checked on the text."""
+        want = _lang(row["lang"])
+        article = extract(html, row.get("url") or "")
+        checked = resolve_language(declared, article.text)
+        counts = self.counts
+        counts["lang_pages"] += 1
+        counts["lang_declared"] += bool(declared)
+        counts["lang_declared_ok"] += _lang(declared) == want
+        counts["lang_facade_ok"] += _lang(article.language) == want
+        counts["lang_checked_ok"] += _lang(checked) == want
+        if _lang(checked) != want:
+            self.lang_misses.append((row["id"], want, declared, checked))
 
 
-def report(
-    counts: dict[str, int],
-    title_by_source: dict[str, list[int]],
-    times: list[float],
-    parse_times: list[float],
-) -> None:
-    pages = counts["pages"]
-    total = [sum(s[i] for s in title_by_source.values()) for i in range(3)]
-    print(f"pages: {pages}")
+def _lang(code: str | None) -> str | None:
+    return _SAME_LANG.get(code or "", code)
+
+
+def run_devset(devset: Path, limit: int) -> DevsetTally:
+    truth_path = devset / "truth.jsonl"
+    if not truth_path.exists():
+        sys.exit(f"error: {truth_path} not found; pass --devset PATH or --no-devset")
+    rows = [json.loads(line) for line in truth_path.open(encoding="utf-8")]
+    tally = DevsetTally()
+    for row in rows[: limit or None]:
+        with gzip.open(devset / "pages" / f"{row['id']}.html.gz") as handle:
+            tally.add(row, handle.read().decode("utf-8"))
+    return tally
+
+
+def report_devset(tally: DevsetTally) -> None:
+    counts, pages = tally.counts, tally.counts["pages"]
+    total = [sum(s[i] for s in tally.titles.values()) for i in range(3)]
+    print(f"devset pages: {pages}")
     if total[0]:
         print(
             f"title: exact {total[1] / total[0]:.3f}  fuzzy(>=0.9) {total[2] / total[0]:.3f}"
             f"  on {total[0]} pages with a truth title"
         )
-        for source, (n, exact, fuzzy) in sorted(title_by_source.items()):
+        for source, (n, exact, fuzzy) in sorted(tally.titles.items()):
             print(f"  {source:<12} exact {exact / n:.3f}  fuzzy {fuzzy / n:.3f}  ({n})")
     lang_pages = counts["lang_pages"] or 1
-    declared = counts["lang_declared"] or 1
     print(
-        f"language: {counts['lang_ok'] / lang_pages:.3f} overall (declared, else py3langid on"
-        f" page text); declared on {counts['lang_declared'] / lang_pages:.3f} of pages,"
-        f" correct when declared {counts['lang_declared_ok'] / declared:.3f}"
+        f"language on {counts['lang_pages']} pages: declared only"
+        f" {counts['lang_declared_ok'] / lang_pages:.3f} (declared on"
+        f" {counts['lang_declared'] / lang_pages:.3f}); facade today (declared, else detected)"
+        f" {counts['lang_facade_ok'] / lang_pages:.3f}; resolve_language (declared checked on"
+        f" the text) {counts['lang_checked_ok'] / lang_pages:.3f}"
     )
-    for field in ("date", "modified", "authors", "description", "image"):
+    for field in ("published_at", "modified_at", "authors", "description", "image"):
         print(f"with {field}: {counts[field] / pages:.3f}")
     print(f"canonical differs from truth url: {counts['canonical_differs'] / pages:.3f}")
-    ms = sorted(t * 1000 for t in times)
+    ms = sorted(t * 1000 for t in tally.times)
     p95 = ms[min(len(ms) - 1, int(0.95 * len(ms)))]
-    print(f"ms/page: median {statistics.median(ms):.2f}  p95 {p95:.2f}  max {ms[-1]:.1f}")
-    # the same pages' lxml parse, timed in the same loop: the ratio holds on a busy machine
-    parse_ms = statistics.median(t * 1000 for t in parse_times)
-    ratio = sum(times) / sum(parse_times)
+    print(f"metadata ms/page: median {statistics.median(ms):.2f}  p95 {p95:.2f}  max {ms[-1]:.1f}")
+    parse_ms = statistics.median(t * 1000 for t in tally.parse_times)
+    ratio = sum(tally.times) / sum(tally.parse_times)
     print(f"lxml parse ms/page: median {parse_ms:.2f}; metadata/parse time ratio {ratio:.2f}")
+
+
+def show_devset_misses(tally: DevsetTally, limit: int) -> None:
+    print("\ntitle misses:")
+    for page_id, want, got in tally.title_misses[:limit]:
+        print(f"  {page_id}\n    want: {want}\n    got:  {got}")
+    print("\nlanguage misses (truth, declared, resolved):")
+    for page_id, want, declared, got in tally.lang_misses[:limit]:
+        print(f"  {page_id}: want {want}, declared {declared}, got {got}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--devset", type=Path, default=ROOT.parent / "shared" / "devset")
+    parser.add_argument("--no-devset", action="store_true", help="fixtures only")
+    parser.add_argument("--show", type=int, default=0, help="print N misses of each kind")
+    parser.add_argument("--limit", type=int, default=0, help="only the first N devset pages")
+    args = parser.parse_args()
+
+    golden, golden_misses = score_fields(golden_cases())
+    with tempfile.TemporaryDirectory() as work:
+        demo, demo_misses = score_fields(demo_cases(Path(work)))
+    report_fields(golden, demo)
+    if args.show:
+        print("\nfield misses:", *(golden_misses + demo_misses)[: args.show], sep="\n")
+    if args.no_devset:
+        return
+    print()
+    tally = run_devset(args.devset, args.limit)
+    report_devset(tally)
+    if args.show:
+        show_devset_misses(tally, args.show)
 
 
 if __name__ == "__main__":

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING
 
 import lxml.html
 
-from .bylines import ORG, split_names
+from .bylines import split_names
 from .jsonld import ORG_TYPES
+from .names import ORG, is_full_name
 from .page import FOREIGN_CLASS, in_region, is_foreign
 from .values import Node, as_list, clean_text, name_key, node_types
 
@@ -53,7 +54,7 @@ def pick_authors(src: PageSources) -> list[str]:
     site_names = src.names
     orgs: list[str] = []
     for source in (structured_authors, meta_authors, byline_authors):
-        names = source(src)
+        names = [_without_site_tail(name, site_names) for name in source(src)]
         persons = [n for n in names if not _is_org(n, site_names)]
         if persons:
             return _dedupe(persons)
@@ -117,16 +118,11 @@ def _byline_names(elements: list[lxml.html.HtmlElement]) -> list[str]:
         own = (el.get("class") or "") + " " + (el.get("id") or "")
         if FOREIGN_CLASS.search(own) or is_foreign(el):
             continue
-        found = [n for n in split_names(_byline_text(el)) if _full_name(n)]
+        found = [n for n in split_names(_byline_text(el)) if is_full_name(n)]
         if found and anchor is None:
             anchor = el
         names += found
     return names
-
-
-def _full_name(name: str) -> bool:
-    """Page bylines must give a full name: single Latin words there are user names or labels."""
-    return len(name.split()) > 1 or any(ord(ch) >= 0x250 for ch in name)
 
 
 def _near(el: lxml.html.HtmlElement, anchor: lxml.html.HtmlElement) -> bool:
@@ -172,6 +168,15 @@ def _walk_text(node: lxml.html.HtmlElement, pieces: list[str]) -> None:
             pieces.append(child.tail)
     if block:
         pieces.append("|")
+
+
+def _without_site_tail(name: str, site_names: list[str]) -> str:
+    """Cut the site's name after a person's: "Joe Sterling CNN", "Bill Mears CNN Supreme Court"."""
+    words = name.split()
+    for index, word in enumerate(words[2:], start=2):
+        if name_key(word) in site_names:
+            return " ".join(words[:index])
+    return name
 
 
 def _is_site(name: str, site_names: list[str]) -> bool:

@@ -20,7 +20,7 @@ from .jsonld import ARTICLE_TYPES, PAGE_TYPES, jsonld_nodes
 from .meta_tags import meta_map
 from .microdata import microdata_nodes
 from .page import MarkedElements, first_h1, headline_region, link_href
-from .values import Node, as_list, clean_text, node_types, url_key
+from .values import Node, as_list, clean_text, name_key, node_types, url_key
 
 #: A page with this many article nodes, none of them about the page itself, is a listing of
 #: teasers: their values are other articles'.
@@ -156,6 +156,12 @@ class PageSources:
     def names(self) -> list[str]:
         """Every name the site goes by (to strip from titles and to spot organisation authors)."""
         return publisher.site_names(self)
+
+    @cached_property
+    def body_key(self) -> str:
+        """The page's visible text as a :func:`name_key` (to check a title is shown)."""
+        body = self.tree.find("body")
+        return name_key((body if body is not None else self.tree).text_content())
 
     @cached_property
     def h1(self) -> lxml.html.HtmlElement | None:

@@ -12,8 +12,12 @@ from collections.abc import Iterator
 from itertools import islice
 from typing import TYPE_CHECKING
 
+import lxml.etree
 import lxml.html
 
+from ingest.dates import search_date
+
+from .names import ROLE_LAST
 from .page import is_foreign, title_tag
 from .values import clean_text, name_key
 
@@ -22,13 +26,62 @@ if TYPE_CHECKING:
 
 #: Structured-data keys of the headline, in order of trust.
 STRUCTURED_KEYS = ("headline", "name")
-#: Meta names of the headline, in order of trust.
-TITLE_META = ("og:title", "twitter:title", "parsely-title", "sailthru.title", "dc.title", "title")
+#: Meta names of the headline, in order of trust (WebTrends and Webtrends DCS tags last).
+TITLE_META = (
+    "og:title",
+    "twitter:title",
+    "parsely-title",
+    "sailthru.title",
+    "dc.title",
+    "title",
+)
+#: Analytics tags naming the headline; often a template name ("displayarticle"), so they
+#: count only when the <title> gives nothing better.
+WEAK_TITLE_META = ("headline", "dcsext.articleheadline", "wt.ti")
+#: Elements tried as the visible headline inside a <title>, in order, the first N of each.
+HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5")
+EMPHASIS_TAGS = ("b", "strong", "font")
+MAX_PER_TAG = 20
 #: Separators between a headline and the site or section name in a title.
 TITLE_SEP = re.compile(
     r"(\s+(?:[|\u2013\u2014\u00bb\u00ab\u00b7\u2022>:]|::|-{1,2}|/)\s+|\s*[\uff5c\uff1a]\s*)"
 )
 _WORD_CHAR = re.compile(r"[^\W_]")
+#: class/id of headline elements on pages without heading tags ("storyhead", "ArticleHead").
+HEADLINE_MARK = re.compile(r"head(?!er\b)|title|hdln", re.IGNORECASE)
+#: A text of this length starts the article body: the headline is the last headline-like
+#: element before it.
+BODY_TEXT_CHARS = 150
+#: Headline candidates have this many words (or CJK characters / 2).
+MIN_HEADLINE_WORDS = 3
+MAX_HEADLINE_WORDS = 30
+_NOT_HEADLINE_TAGS = frozenset(["a", "script", "style", "noscript", "option", "select", "label"])
+_LOWER = "translate({}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+_MARKED = " or ".join(
+    f"contains({_LOWER.format(attr)}, '{part}')"
+    for attr in ("@class", "@id")
+    for part in ("head", "title", "hdln")
+)
+#: The closest headline-like elements before the first text of a paragraph's length outside
+#: scripts and links, in document order (one XPath: libxml2 walks the page, not Python).
+_HEADLINES_BEFORE_TEXT = lxml.etree.XPath(
+    f"(//body//text()[string-length(normalize-space(.)) >= {BODY_TEXT_CHARS}]"
+    "[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::a"
+    " or ancestor::option or ancestor::title)])[1]"
+    "/preceding::*[self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6"
+    f" or {_MARKED}][position() <= 12]"
+)
+#: Containers of navigation, logos and bylines: their headline-like text is not the headline.
+NOT_HEADLINE_CONTAINER = re.compile(
+    r"nav|menu|breadcrumb|masthead|logo|toolbar|byline|author|date|time|sub|dek\b|deck|kicker"
+    r"|summary|caption|tagline|slogan|description",
+    re.IGNORECASE,
+)
+#: Dates, times, separators of link lists and wire slugs are not headlines.
+NOT_HEADLINE_TEXT = re.compile(
+    r"\d{1,2}[:.]\d{2}\b|\b(?:19|20)\d{2}\b.*\b(?:hrs|ist|gmt|am|pm)\b|[|\u00b7\u2022]|\bBC-",
+    re.IGNORECASE,
+)
 
 
 def pick_title(src: PageSources) -> str | None:
@@ -43,7 +96,7 @@ def pick_title(src: PageSources) -> str | None:
     for value in src.structured(*STRUCTURED_KEYS):
         text = clean_text(value)
         if text and len(text) <= 300 and not text.startswith(("/", "http")):
-            return _agreeing_with_h1(strip_site_name(text, names, h1), meta, names, h1)
+            return _agreeing_with_page(strip_site_name(text, names, h1), meta, src)
     raw = meta or title_tag(src.tree)
     heading = heading_in_title(raw, src) if raw else None
     if heading:
@@ -51,24 +104,90 @@ def pick_title(src: PageSources) -> str | None:
     title = strip_site_name(raw, names, h1, longest=meta is None) if raw else None
     if not title or is_site_part(title, names) or len(title.split()) <= 2:
         # the <title> names only the site or a section: the page's own headline is better
-        headline = h1 or _headline_element(src, names)
+        headline = h1 or _headline_element(src, names) or _weak_meta(src)
+        headline = headline or (None if title else headline_before_text(src))
         if headline and (not title or len(headline.split()) > len(title.split())):
             return headline
+    elif not _shown(title, src):
+        # a site tagline or an SEO title the page never shows: the visible headline is better
+        return headline_before_text(src) or _weak_meta(src) or title
     return title
 
 
-def _agreeing_with_h1(structured: str, meta: str | None, names: list[str], h1: str | None) -> str:
-    """The structured headline, unless og:title is the one the page shows as its <h1>.
+def _weak_meta(src: PageSources) -> str | None:
+    text = src.first_meta(*WEAK_TITLE_META)
+    return text if text and len(text.split()) >= MIN_HEADLINE_WORDS else None
+
+
+def _shown(title: str, src: PageSources) -> bool:
+    """True when the page's text contains ``title`` (compared without case and punctuation)."""
+    return name_key(title) in src.body_key
+
+
+def headline_before_text(src: PageSources) -> str | None:
+    """The last headline-like element (h1-h6, class*=headline/title) before the first text
+    of a paragraph's length: old and table-based pages put the headline in
+    ``<span class="headline">`` or ``<font class="storyhead">`` right above the story."""
+    for el in reversed(_HEADLINES_BEFORE_TEXT(src.tree)):
+        if el.tag in _NOT_HEADLINE_TAGS or not _headline_like(el):
+            continue
+        text = _headline_text(el, src)
+        if text:
+            return text
+    return None
+
+
+def _headline_like(el: lxml.html.HtmlElement) -> bool:
+    tag = el.tag
+    return tag[0] == "h" and tag[1:].isdigit() or bool(HEADLINE_MARK.search(_marker(el)))
+
+
+def _marker(el: lxml.html.HtmlElement) -> str:
+    return (el.get("class") or "") + " " + (el.get("id") or "")
+
+
+def _headline_text(el: lxml.html.HtmlElement, src: PageSources) -> str | None:
+    text = clean_text(el.text_content())
+    if not text:
+        return None
+    words = len(text.split()) + sum(1 for ch in text if ord(ch) >= 0x2E80) // 2
+    if not MIN_HEADLINE_WORDS <= words <= MAX_HEADLINE_WORDS or is_site_part(text, src.names):
+        return None
+    last = text.split()[-1].strip(".,")
+    if NOT_HEADLINE_TEXT.search(text) or search_date(text) or ROLE_LAST.fullmatch(last):
+        return None
+    if NOT_HEADLINE_CONTAINER.search(_marker(el)) or is_foreign(el):
+        return None
+    for parent in islice(el.iterancestors(), 4):
+        if NOT_HEADLINE_CONTAINER.search(_marker(parent)):
+            return None
+    return text
+
+
+def _agreeing_with_page(structured: str, meta: str | None, src: PageSources) -> str:
+    """The structured headline, unless og:title is the one the page shows as its headline.
 
     Sites write a separate SEO headline into JSON-LD or og:title; the visible one wins.
     """
-    if not h1 or not meta or is_site_part(h1, names):
+    if not meta:
         return structured
-    target = name_key(h1)
-    if name_key(structured) == target:
+    names = src.names
+    target = name_key(structured)
+    other = strip_site_name(meta, names, _h1_text(src))
+    other_key = name_key(other)
+    if other_key == target or not other_key:
         return structured
-    other = strip_site_name(meta, names, h1)
-    return other if name_key(other) == target else structured
+    for el in _heading_elements(src):
+        key = name_key(el.text_content())
+        if key == target:
+            return structured
+        if key == other_key and not is_site_part(other, names) and not is_foreign(el):
+            return other
+    return structured
+
+
+def _h1_text(src: PageSources) -> str | None:
+    return clean_text(src.h1.text_content()) if src.h1 is not None else None
 
 
 def _headline_element(src: PageSources, names: list[str]) -> str | None:
@@ -83,7 +202,7 @@ def _headline_element(src: PageSources, names: list[str]) -> str | None:
 
 def _heading_elements(src: PageSources) -> Iterator[lxml.html.HtmlElement]:
     for tag in ("h1", "h2"):
-        yield from islice(src.tree.iter(tag), 20)
+        yield from islice(src.tree.iter(tag), MAX_PER_TAG)
     yield from src.marked.headings[:40]
 
 
@@ -97,12 +216,20 @@ def heading_in_title(raw: str, src: PageSources) -> str | None:
     if not runs:
         return None
     names = src.names
-    tags = [el for tag in ("h1", "h2") for el in islice(src.tree.iter(tag), 20)]
-    for elements in (tags, src.marked.headings[:40]):
+    for elements in _title_heading_groups(src):
         best = _longest_within(elements, runs, target, raw, names)
         if best:
             return best
     return None
+
+
+def _title_heading_groups(src: PageSources) -> Iterator[list[lxml.html.HtmlElement]]:
+    """Visible headings by kind, most trusted first; later groups cost more to gather."""
+    tree = src.tree
+    yield [el for tag in HEADING_TAGS[:2] for el in islice(tree.iter(tag), MAX_PER_TAG)]
+    yield src.marked.headings[:40]
+    yield [el for tag in HEADING_TAGS[2:] for el in islice(tree.iter(tag), MAX_PER_TAG)]
+    yield [el for tag in EMPHASIS_TAGS for el in islice(tree.iter(tag), MAX_PER_TAG)]
 
 
 def _part_runs(title: str) -> set[str]:

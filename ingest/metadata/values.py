@@ -15,6 +15,8 @@ Node = dict[str, Any]
 
 _TAG_RE = re.compile(r"</?[a-zA-Z][^<>]*>")
 _WS = re.compile(r"\s+")
+#: Invisible characters that split words in stored text: soft hyphen, zero-width space, BOM.
+_INVISIBLE = re.compile("[\u00ad\u200b\ufeff]")
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
@@ -29,7 +31,7 @@ def clean_text(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
     text = html.unescape(_TAG_RE.sub(" ", value)) if "<" in value or "&" in value else value
-    text = _WS.sub(" ", text).strip()
+    text = _WS.sub(" ", _INVISIBLE.sub("", text)).strip()
     return text or None
 
 
