@@ -83,11 +83,8 @@ LISTING_MAX_WORDS = 250
 LISTING_TEASER_SHARE = 0.5
 #: A teaser card holds at most this many characters (a post with a linked title is longer).
 TEASER_CARD_MAX_CHARS = 800
-_LINKED_HEADING = (
-    "*[self::h2 or self::h3 or self::h4]"
-    "[.//a[@href][not(starts-with(normalize-space(@href), '#'))]]"
-)
-_LINKED_HEADINGS = etree.XPath("//body//" + _LINKED_HEADING)
+_LINKED = "[.//a[@href][not(starts-with(normalize-space(@href), '#'))]]"
+_LINKED_HEADINGS = etree.XPath(" | ".join(f"//body//{h}{_LINKED}" for h in ("h2", "h3", "h4")))
 _HEADINGS_IN = etree.XPath("count(.//h1|.//h2|.//h3|.//h4|.//h5|.//h6)")
 #: ... and before its headline at most a kicker or a date.
 TEASER_LEAD_MAX_CHARS = 60

@@ -419,3 +419,15 @@ def test_every_class_word_has_an_example(word: str) -> None:
 def test_comment_word_on_the_article_wrapper_does_not_drop_the_article() -> None:
     body = f'<div id="article" class="comments-enabled"><h1>Headline</h1>{ARTICLE_P}</div>'
     assert "tidal mill" in _pruned_text(body)
+
+
+def _has_upper(pattern: str) -> bool:
+    literal = re.sub(r"\\[A-Za-z]", "", pattern)  # escapes such as \\b and \\d are not letters
+    return literal != literal.lower()
+
+
+def test_class_words_and_block_patterns_are_written_in_lowercase() -> None:
+    """Class/id values and paragraphs are lowercased before matching (no re.I: it is slow)."""
+    words = DATA["class_id"]["drop"] + DATA["class_id"]["always_drop"] + DATA["class_id"]["keep"]
+    assert [w for w in words + DATA["blocks"]["full"] if _has_upper(w)] == []
+    assert "OUTBRAIN" in CLASS_EXAMPLES and "ADVERTISEMENT" in BOILERPLATE  # upper case matches
