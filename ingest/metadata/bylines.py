@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from .names import ORG, ROLE, WEEKDAY, is_full_name, is_person_name
+from .places import is_place
 from .values import clean_text
 
 #: Words before a name, any case ("By", "Written by", "Von", "Por", "Autor:", "Автор").
@@ -129,6 +130,8 @@ def trim_name(name: str) -> str:
     shouting = len(words) > 2 and all(w.isupper() for w in words[:2])
     for index, word in enumerate(words[2:], start=2):
         bare = word.strip(NAME_STRIP)
+        if ORG.fullmatch(bare) and is_place(" ".join(words[:index])):
+            return name  # "Los Angeles Times": a newspaper named after its city
         if ROLE.fullmatch(bare) or ORG.fullmatch(bare) or WEEKDAY.fullmatch(bare):
             return " ".join(words[:index])
         if bare.casefold() == "the" or (shouting and not bare.isupper()):
