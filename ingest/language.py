@@ -137,6 +137,9 @@ KINDRED = (
     frozenset({"no", "nb", "nn", "da"}),
     frozenset({"hr", "sr", "bs"}),
     frozenset({"ms", "id"}),
+    frozenset({"zu", "xh", "nr", "ss"}),
+    frozenset({"gl", "pt"}),
+    frozenset({"gl", "es"}),
 )
 
 _IDENTIFIER = None

@@ -340,6 +340,20 @@ def test_modified_before_published_is_dropped() -> None:
     assert meta_of(doc)["modified_at"] is None
 
 
+def test_modified_compared_with_published_as_instants_not_strings() -> None:
+    """10:30+02:00 is 08:30 UTC: after 08:00 UTC, though the string sorts before it."""
+    doc = page(
+        '<meta property="article:published_time" content="2024-05-03T08:00:00+00:00">'
+        '<meta property="article:modified_time" content="2024-05-03T10:30:00+02:00">'
+    )
+    assert meta_of(doc)["modified_at"] == "2024-05-03T10:30:00+02:00"
+    doc = page(
+        '<meta property="article:published_time" content="2024-05-03T09:00:00+00:00">'
+        '<meta property="article:modified_time" content="2024-05-03T10:30:00+02:00">'
+    )
+    assert meta_of(doc)["modified_at"] is None
+
+
 def test_time_element_of_article_not_of_related_posts_or_footer() -> None:
     doc = page(
         body="""<div class="sidebar"><ul class="related">

@@ -32,6 +32,8 @@ from typing import Any
 
 import lxml.html
 
+from ingest.dates import parse_date
+
 from . import canonical, fields, kind
 from .authors import pick_authors
 from .bylines import split_names
@@ -55,7 +57,7 @@ def extract_metadata(
     src = PageSources.read(tree, url, now or datetime.now(UTC))
     published = pick_date(src, modified=False)
     modified = pick_date(src, modified=True)
-    if published and modified and modified < published:
+    if published and modified and _before(modified, published):
         modified = None
     paywall = kind.paywall_selectors(src)
     return {
@@ -75,3 +77,9 @@ def extract_metadata(
         "is_paywalled": paywall is not None,
         "paywall_selectors": paywall or [],
     }
+
+
+def _before(first: str, second: str) -> bool:
+    """Compare two ISO values as instants ("10:00+02:00" is before "09:00+00:00")."""
+    a, b = parse_date(first), parse_date(second)
+    return a is not None and b is not None and a < b
