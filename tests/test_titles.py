@@ -36,6 +36,26 @@ def test_title_shown_on_the_page_is_kept() -> None:
     assert meta_of(page(head, body))["title"] == "Harbour town votes to restore its tidal mill"
 
 
+def test_marked_headline_above_the_story_beats_a_title_no_heading_repeats() -> None:
+    head = "<title>Wilkes-Barre and Northeastern PA News from the Associated Press</title>"
+    body = (
+        "<h2>Most read</h2><div class='article-box'><h2 class='ArticleHeadline'>"
+        f"'Surge' makes annual banned-words list</h2>{STORY}</div>"
+        "<p class='byline'>Murray McCormick, Canwest News Service; Regina Leader-Post</p>"
+    )
+    assert meta_of(page(head, body))["title"] == "'Surge' makes annual banned-words list"
+
+
+def test_byline_and_dated_headings_are_skipped() -> None:
+    head = "<title>Austin leaves Roughriders for alma mater - Leader-Post</title>"
+    body = (
+        "<h3 class='headline'>Murray McCormick, Canwest News Service; Regina Leader-Post</h3>"
+        f"<h3 class='headline'>Trusted domains infected by a Trojan (14/01/2008)</h3>{STORY}"
+    )
+    title = meta_of(page(head, body))["title"]
+    assert title == "Austin leaves Roughriders for alma mater"
+
+
 def test_page_without_title_uses_the_heading_before_the_story() -> None:
     body = f'<table class="rbox"><tr><td><h3>Gulf states urge talks with Iran</h3>{STORY}</td></tr>'
     assert meta_of(page("", body + "</table>"))["title"] == "Gulf states urge talks with Iran"

@@ -17,6 +17,7 @@ import lxml.html
 
 from ingest.dates import search_date
 
+from .bylines import LIST_SPLIT, split_names
 from .names import ROLE_LAST
 from .page import is_foreign, title_tag
 from .values import clean_text, name_key
@@ -49,6 +50,14 @@ TITLE_SEP = re.compile(
 _WORD_CHAR = re.compile(r"[^\W_]")
 #: class/id of headline elements on pages without heading tags ("storyhead", "ArticleHead").
 HEADLINE_MARK = re.compile(r"head(?!er\b)|title|hdln", re.IGNORECASE)
+#: class/id that name the element the headline, not any heading ("ArticleHeadline", "hdln").
+STRONG_HEADLINE_MARK = re.compile(r"headline|hdln|storyhead|articlehead|article_?title", re.I)
+#: Words of page furniture: "Navigation - link to ...", "Mail this story", "More in ...".
+UI_TEXT = re.compile(
+    r"\b(?:navigation|mail this|e-?mail|print|share|more in|more from|related|tags|search"
+    r"|subscribe|today's paper|sign in|log ?in|advertisement|follow us)\b",
+    re.IGNORECASE,
+)
 #: A text of this length starts the article body: the headline is the last headline-like
 #: element before it.
 BODY_TEXT_CHARS = 150
@@ -79,7 +88,8 @@ NOT_HEADLINE_CONTAINER = re.compile(
 )
 #: Dates, times, separators of link lists and wire slugs are not headlines.
 NOT_HEADLINE_TEXT = re.compile(
-    r"\d{1,2}[:.]\d{2}\b|\b(?:19|20)\d{2}\b.*\b(?:hrs|ist|gmt|am|pm)\b|[|\u00b7\u2022]|\bBC-",
+    r"\d{1,2}[:.]\d{2}\b|\d{1,2}/\d{1,2}/\d{2,4}|\b(?:19|20)\d{2}\b.*\b(?:hrs|ist|gmt|am|pm)\b"
+    r"|[|\u00b7\u2022]|\bBC-",
     re.IGNORECASE,
 )
 
@@ -104,14 +114,24 @@ def pick_title(src: PageSources) -> str | None:
     title = strip_site_name(raw, names, h1, longest=meta is None) if raw else None
     if not title or is_site_part(title, names) or len(title.split()) <= 2:
         # the <title> names only the site or a section: the page's own headline is better
-        headline = h1 or _headline_element(src, names) or _weak_meta(src)
-        headline = headline or (None if title else headline_before_text(src))
+        headline = headline_before_text(src) or h1 or _headline_element(src, names)
+        headline = headline or _weak_meta(src)
         if headline and (not title or len(headline.split()) > len(title.split())):
             return headline
+    elif meta is None and (before := headline_before_text(src, marked_only=True)):
+        # no heading on the page repeats the <title>, and one marked as the headline stands
+        # above the story: it is the headline, the <title> a tagline or an SEO title
+        return before
     elif not _shown(title, src):
         # a site tagline or an SEO title the page never shows: the visible headline is better
         return headline_before_text(src) or _weak_meta(src) or title
     return title
+
+
+def _is_byline(text: str) -> bool:
+    """ "Murray McCormick, Canwest News Service; Regina Leader-Post": names and agencies only."""
+    parts = LIST_SPLIT.split(text)
+    return len(parts) > 1 and len(split_names(text)) >= len(parts)
 
 
 def _weak_meta(src: PageSources) -> str | None:
@@ -124,12 +144,17 @@ def _shown(title: str, src: PageSources) -> bool:
     return name_key(title) in src.body_key
 
 
-def headline_before_text(src: PageSources) -> str | None:
+def headline_before_text(src: PageSources, marked_only: bool = False) -> str | None:
     """The last headline-like element (h1-h6, class*=headline/title) before the first text
     of a paragraph's length: old and table-based pages put the headline in
-    ``<span class="headline">`` or ``<font class="storyhead">`` right above the story."""
+    ``<span class="headline">`` or ``<font class="storyhead">`` right above the story.
+
+    With ``marked_only`` only <h1> and elements whose class/id says headline count.
+    """
     for el in reversed(_HEADLINES_BEFORE_TEXT(src.tree)):
         if el.tag in _NOT_HEADLINE_TAGS or not _headline_like(el):
+            continue
+        if marked_only and el.tag != "h1" and not STRONG_HEADLINE_MARK.search(_marker(el)):
             continue
         text = _headline_text(el, src)
         if text:
@@ -154,7 +179,9 @@ def _headline_text(el: lxml.html.HtmlElement, src: PageSources) -> str | None:
     if not MIN_HEADLINE_WORDS <= words <= MAX_HEADLINE_WORDS or is_site_part(text, src.names):
         return None
     last = text.split()[-1].strip(".,")
-    if NOT_HEADLINE_TEXT.search(text) or search_date(text) or ROLE_LAST.fullmatch(last):
+    if NOT_HEADLINE_TEXT.search(text) or UI_TEXT.search(text) or ROLE_LAST.fullmatch(last):
+        return None
+    if search_date(text) or _is_byline(text):
         return None
     if NOT_HEADLINE_CONTAINER.search(_marker(el)) or is_foreign(el):
         return None
