@@ -33,6 +33,8 @@ from types import ModuleType
 from typing import Any
 
 DEFAULT_DEVSET = Path(__file__).resolve().parent.parent.parent / "shared" / "devset"
+#: Where the workplace keeps the dev set when the checkout is not beside it (e.g. a CI clone).
+WORKPLACE_DEVSET = Path("/work/shared/devset")
 OURS, TRAF = "ours", "trafilatura"
 
 
@@ -42,7 +44,10 @@ class DevsetMissing(FileNotFoundError):
 
 def devset_path(path: str | Path | None = None) -> Path:
     """The dev set directory: ``path``, else ``$NEWS_INGEST_DEVSET``, else ``../shared/devset``."""
-    found = Path(path or os.environ.get("NEWS_INGEST_DEVSET") or DEFAULT_DEVSET)
+    chosen = path or os.environ.get("NEWS_INGEST_DEVSET")
+    found = Path(chosen or DEFAULT_DEVSET)
+    if not chosen and not (found / "truth.jsonl").is_file():
+        found = WORKPLACE_DEVSET
     if not (found / "truth.jsonl").is_file() or not (found / "score.py").is_file():
         raise DevsetMissing(
             f"no dev set at {found} (truth.jsonl and score.py expected); "
