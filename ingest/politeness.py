@@ -8,6 +8,7 @@ wait longer each time, and a server's ``Retry-After`` is honoured up to a cap.
 
 from __future__ import annotations
 
+import logging
 import random
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -17,13 +18,21 @@ from urllib.parse import urljoin
 from scrapy import Request, Spider
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.http.request import NO_CALLBACK
 from scrapy.settings import BaseSettings
 from scrapy.utils.asyncio import sleep
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.response import response_status_message
+from twisted.internet.defer import Deferred
 
 from ingest.urls import host_of, is_http, is_loopback
+
+log = logging.getLogger(__name__)
 
 
 class LoopbackFastLaneMiddleware:
@@ -145,6 +154,86 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     def _tries(self, request: Request) -> int:
         return int(request.meta.get("retry_times", 0))
+
+
+class Unreachable:
+    """The robots.txt of a host that could not be read: nothing of it is fetched this run."""
+
+    def __init__(self, why: str) -> None:
+        self.why = why
+
+    def allowed(self, url: str, user_agent: str | bytes) -> bool:
+        return False
+
+
+class RobotsRulesMiddleware(RobotsTxtMiddleware):
+    """robots.txt read as RFC 9309 says. A 4xx (no file) means no rules; but a file that is
+    *unreachable* (a 5xx or 429 after the retries, a timeout, a reset) means the crawler must
+    assume complete disallow: the host is not crawled this run, and the next run tries again.
+
+    Scrapy allows everything in both cases, and logs a traceback for the second. Here the
+    refusal is one warning per host, and each page it stops is logged ``failed`` (a retryable
+    outcome), not ``blocked``.
+    """
+
+    async def robot_parser(self, request: Request) -> Any:
+        netloc = urlparse_cached(request).netloc
+        if netloc not in self._parsers:
+            self._parsers[netloc] = Deferred()
+            rules = await self._fetch_rules(request, netloc)
+            waiting = self._parsers[netloc]
+            self._parsers[netloc] = rules
+            if isinstance(waiting, Deferred) and not waiting.called:
+                waiting.callback(rules)
+            self._stats.inc_value("robotstxt/request_count")
+        parser = self._parsers[netloc]
+        if isinstance(parser, Deferred):
+            return await maybe_deferred_to_future(parser)
+        return parser
+
+    async def _fetch_rules(self, request: Request, netloc: str) -> Any:
+        """The parser of ``netloc``'s robots.txt, None (no rules) or :class:`Unreachable`."""
+        scheme = urlparse_cached(request).scheme
+        robots = Request(
+            f"{scheme}://{netloc}/robots.txt",
+            priority=self.DOWNLOAD_PRIORITY,
+            meta={"dont_obey_robotstxt": True},
+            callback=NO_CALLBACK,
+        )
+        try:
+            response = await self.crawler.engine.download_async(robots)
+        except IgnoreRequest:
+            return None  # e.g. robots.txt redirects off the source's domains: no rules
+        except Exception as exc:  # noqa: BLE001 - any network failure: unreachable
+            return self._unreachable(netloc, _describe(exc))
+        if response.status >= 500 or response.status == 429:
+            return self._unreachable(netloc, f"HTTP {response.status}")
+        if response.status >= 400:
+            return None
+        return build_from_crawler(self._parserimpl, self.crawler, response.body)
+
+    def _unreachable(self, netloc: str, why: str) -> Unreachable:
+        log.warning(
+            "robots.txt of %s is unreachable (%s): none of its pages are fetched this run",
+            netloc,
+            why,
+        )
+        self._stats.inc_value("robotstxt/unreachable")
+        return Unreachable(why)
+
+    def process_request_2(self, rp: Any, request: Request) -> None:
+        if isinstance(rp, Unreachable):
+            raise IgnoreRequest(f"robots.txt unreachable ({rp.why}): not fetched this run")
+        super().process_request_2(rp, request)
+
+
+def _describe(exc: BaseException) -> str:
+    """``Type: message``, with the reasons inside Twisted's ResponseFailed spelled out."""
+    reasons = getattr(exc.__cause__, "reasons", None)
+    if reasons:
+        inner = "; ".join(f"{r.type.__name__}: {r.getErrorMessage()}" for r in reasons)
+        return f"{type(exc).__name__}: {inner}"[:200]
+    return f"{type(exc).__name__}: {exc}"[:200]
 
 
 def retry_after(response: Response) -> float | None:

@@ -48,6 +48,9 @@ DEPTH_LIMIT = 0  # link-following depth is limited per source by the spider
 
 DOWNLOADER_MIDDLEWARES = {
     "ingest.politeness.LoopbackFastLaneMiddleware": 50,
+    # robots.txt per RFC 9309: an unreachable file (5xx, 429, no answer) means disallow all.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "ingest.politeness.RobotsRulesMiddleware": 100,
     # Replace Scrapy's retry and redirect middlewares (the originals would run too).
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "ingest.politeness.BackoffRetryMiddleware": 550,

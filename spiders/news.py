@@ -67,6 +67,7 @@ class NewsSpider(scrapy.Spider):
         self.skipped: Counter[str] = Counter()
         self.listings: Counter[str] = Counter()  # listing pages followed per source this run
         self.max_listings = 1000
+        self.max_url_length = 2083
         self.run_id: int | None = None
         self.refetch = False  # INGEST_REFETCH: ignore what earlier runs stored
 
@@ -83,6 +84,7 @@ class NewsSpider(scrapy.Spider):
         spider.db_path = crawler.settings.get("INGEST_DB")
         spider.keep_raw = crawler.settings.getbool("INGEST_KEEP_RAW_HTML", True)
         spider.max_listings = crawler.settings.getint("INGEST_MAX_LISTING_PAGES", 1000)
+        spider.max_url_length = crawler.settings.getint("URLLENGTH_LIMIT", 2083)
         spider.refetch = crawler.settings.getbool("INGEST_REFETCH", False)
         return spider
 
@@ -298,6 +300,9 @@ class NewsSpider(scrapy.Spider):
         if not is_http(url) or not source.allows(url) or is_media(url) or is_listing(url):
             self.skipped["not_candidate"] += 1
             return None
+        if len(url) > self.max_url_length:  # Scrapy would drop it unlogged, budget spent
+            self.skipped["too_long"] += 1
+            return None
         if source.article_allow and not any(re.search(p, url) for p in source.article_allow):
             self.skipped["not_candidate"] += 1
             return None
@@ -404,9 +409,8 @@ class NewsSpider(scrapy.Spider):
             detail = f"HTTP {status}" + (f" ({gave_up})" if gave_up else "")
             yield self._log(url, source, outcome, status, detail)
             return
-        message = failure.getErrorMessage() or (failure.type.__doc__ or "").strip().split("\n")[0]
-        detail = f"{failure.type.__name__}: {message}"
-        outcome = "blocked" if "robots" in detail.lower() else "failed"
+        detail = _failure_detail(failure)
+        outcome = "blocked" if "Forbidden by robots.txt" in detail else "failed"
         detail = (f"{detail} ({gave_up})" if gave_up else detail)[:300]
         yield self._log(url, source, outcome, None, detail)
 
@@ -455,6 +459,17 @@ def _settled(state: dict[str, Any]) -> bool:
     if state["outcome"] == "blocked":
         return not state["http_status"]  # forbidden by robots.txt, not a 403
     return state["outcome"] in SETTLED_OUTCOMES
+
+
+def _failure_detail(failure: Failure) -> str:
+    """``Type: message`` for the fetch log, with the reasons inside Twisted's ResponseFailed
+    spelled out (its own text is a list of Failure reprs) and a docstring for empty ones."""
+    reasons = getattr(failure.value.__cause__, "reasons", None)
+    if reasons:
+        inner = "; ".join(f"{r.type.__name__}: {r.getErrorMessage()}" for r in reasons)
+        return f"{failure.type.__name__}: {inner}"
+    message = failure.getErrorMessage() or (failure.type.__doc__ or "").strip().split("\n")[0]
+    return f"{failure.type.__name__}: {message}"
 
 
 def _slot(source: Source) -> dict[str, Any]:

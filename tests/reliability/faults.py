@@ -351,6 +351,41 @@ def endless(site: FaultSite, *, declared_mb: int | None, limit_mb: int = 200) ->
     return handler
 
 
+def drip(site: FaultSite, interval: float = 0.2, limit: int = 1000) -> Handler:
+    """Headers, then one byte every ``interval`` seconds: never idle, never done."""
+
+    def handler(h: SiteHandler) -> None:
+        h.send_response(200)
+        h.send_header("Content-Type", "text/html; charset=utf-8")
+        h.send_header("Content-Length", str(limit))
+        h.end_headers()
+        h.close_connection = True
+        try:
+            for _ in range(limit):
+                if site.stop.wait(interval):
+                    return
+                h.wfile.write(b"x")
+                h.wfile.flush()
+        except OSError:
+            pass
+
+    return handler
+
+
+def raw(data: bytes) -> Handler:
+    """Write ``data`` as the whole response (no status line of ours), then close."""
+
+    def handler(h: SiteHandler) -> None:
+        h.close_connection = True
+        try:
+            h.wfile.write(data)
+            h.wfile.flush()
+        except OSError:
+            pass
+
+    return handler
+
+
 def content(body: bytes, ctype: str = "text/html; charset=utf-8", **headers: str) -> Handler:
     """A fixed body with the given Content-Type (which may well be a lie)."""
     return lambda h: h.reply(200, body, ctype, headers or None)

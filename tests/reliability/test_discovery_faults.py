@@ -6,6 +6,7 @@ server records every request, so "never fetched" is checked where it happens."""
 from __future__ import annotations
 
 import re
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ from tests.reliability.checks import (
     query,
 )
 
+UNICODE_PATH = "/news/ünïcode störy ☃.html"
+LONG_PATH = "/news/long-" + "x" * 3000 + ".html"
 TRAP_DEPTH = 3
 TRAP_MAX_ARTICLES = 12
 TRAP_MAX_LISTINGS = 40
@@ -88,6 +91,8 @@ def build(site: F.FaultSite, offsite: F.FaultSite, canary: Path) -> None:
     def feed_with_bad_links(h) -> None:
         links = [
             *goods,
+            UNICODE_PATH,
+            LONG_PATH,
             f"file://{canary}",
             "ftp://127.0.0.1/pub/story.html",
             "javascript:alert(document.cookie)",
@@ -98,6 +103,13 @@ def build(site: F.FaultSite, offsite: F.FaultSite, canary: Path) -> None:
         h.reply(200, F.rss(h.origin, links), rss)
 
     site.route("/feeds/main.xml", feed_with_bad_links)
+    unicode_story = F.make_story("unicode-path")
+    site.stories[urllib.parse.quote(UNICODE_PATH)] = unicode_story  # stored percent-encoded
+    site.route(
+        urllib.parse.quote(UNICODE_PATH),
+        lambda h: h.reply(200, F.article_html(unicode_story).encode()),
+    )
+    site.route("/news/long-*", F.status(404))
     site.route("/sitemaps/main.xml", lambda h: h.reply(200, F.sitemap(h.origin, mapped), xml))
     # Malformed.
     site.route(
@@ -337,6 +349,22 @@ def test_non_http_and_offsite_entries_are_never_requested(crawled: Crawled, repo
     assert other == 0
     assert schemes == []
     assert leaked == 0
+
+
+def test_odd_urls_in_a_feed(crawled: Crawled, report) -> None:
+    obs = report(
+        "feed entries with a non-ASCII, space-containing path and a 3,000-character URL",
+        "the first fetched percent-encoded and stored once; the second (over URLLENGTH_LIMIT) "
+        "never requested",
+    )
+    path = urllib.parse.quote(UNICODE_PATH)
+    stored = query(crawled.db, "SELECT url FROM articles WHERE url LIKE '%code%'")
+    long_hits = crawled.requested(r"^/news/long-")
+    obs.saw(f"stored as ...{stored[0]['url'][-45:] if stored else None}; long URL requested "
+            f"{len(long_hits)}x")  # fmt: skip
+    obs.count(ledger(crawled.db, {crawled.site.url(path): crawled.site.stories[path]}))
+    assert [r["url"] for r in stored] == [crawled.site.url(path)]
+    assert long_hits == []
 
 
 def test_sitemap_index_pointing_to_itself_ends(crawled: Crawled, report) -> None:

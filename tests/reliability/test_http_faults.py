@@ -38,6 +38,7 @@ class Crawled:
     offsite: F.FaultSite
     result: CrawlResult
     db: Path
+    robots: dict[str, F.FaultSite]
 
     def log(self, path: str) -> list[dict]:
         return fetch_log(self.db, self.site.url(path))
@@ -137,6 +138,21 @@ def build(site: F.FaultSite, offsite: F.FaultSite) -> None:
     site.route(
         "/news/gzip-bomb.html", F.gzip_bomb(F.gzip_bomb_bytes(MAXSIZE * 40 // 2**20)), in_feed=True
     )
+    site.route("/news/slow-drip.html", F.drip(site), in_feed=True)
+    site.route(
+        "/news/huge-header.html",
+        F.raw(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nSet-Cookie: "
+            + b"a" * 2_000_000
+            + b"\r\nContent-Length: 5\r\n\r\nhello"
+        ),
+        in_feed=True,
+    )
+    site.route(
+        "/news/garbage-status.html",
+        F.raw(b"SSH-2.0-OpenSSH_9.6\r\n\x00\x01\x02 not http at all\r\n\r\n"),
+        in_feed=True,
+    )
     site.route("/news/huge-declared.html", F.endless(site, declared_mb=200), in_feed=True)
     site.route("/news/huge-chunked.html", F.endless(site, declared_mb=None), in_feed=True)
     site.feed("/feed.xml")
@@ -155,6 +171,24 @@ def _story(site: F.FaultSite, path: str, stored: bool = True) -> F.Story:
     return story
 
 
+#: robots.txt faults, each on a host of its own (robots.txt is per host): what it answers.
+ROBOTS = {
+    "robots-500": ("127.0.0.3", lambda site: F.status(500)),
+    "robots-429": ("127.0.0.4", lambda site: F.status(429)),
+    "robots-stall": ("127.0.0.5", lambda site: F.stall(site, send_headers=False)),
+    "robots-reset": ("127.0.0.6", lambda site: F.reset),
+    "robots-403": ("127.0.0.7", lambda site: F.status(403)),
+}
+
+
+def robots_site(name: str, answer: F.Handler) -> F.FaultSite:
+    site = F.FaultSite()
+    site.good(f"/news/{name}-story.html")
+    site.route("/robots.txt", answer)
+    site.feed("/feed.xml")
+    return site
+
+
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawled]:
     tmp = tmp_path_factory.mktemp("http-faults")
@@ -163,14 +197,24 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawled]:
     with ExitStack() as stack:
         base = stack.enter_context(site.serve())
         stack.enter_context(offsite.serve(host="127.0.0.2"))
-        sources = tmp / "sources.toml"
-        sources.write_text(
+        entries = [
             f'[sources.faults]\ndomains = ["127.0.0.1"]\nfeeds = ["{base}/feed.xml"]\n'
             "robots_sitemaps = false\n"
-        )
+        ]
+        robots = {}
+        for name, (host, answer) in ROBOTS.items():
+            robots[name] = robots_site(name, None)  # type: ignore[arg-type]
+            robots[name].route("/robots.txt", answer(robots[name]))
+            other = stack.enter_context(robots[name].serve(host=host))
+            entries.append(
+                f'[sources.{name}]\ndomains = ["{host}"]\nfeeds = ["{other}/feed.xml"]\n'
+                "robots_sitemaps = false\n"
+            )
+        sources = tmp / "sources.toml"
+        sources.write_text("\n".join(entries))
         db = tmp / "news.db"
-        result = crawl(db, sources, "faults")
-        yield Crawled(site, offsite, result, db)
+        result = crawl(db, sources, "faults", *ROBOTS)
+        yield Crawled(site, offsite, result, db, robots)
 
 
 def test_crawl_survives_every_http_fault(crawled: Crawled, report) -> None:
@@ -363,6 +407,24 @@ def test_broken_connections_are_retried_then_failed(crawled, report, path, label
 
 
 @pytest.mark.parametrize(
+    ("path", "label", "needle"),
+    [
+        ("/news/slow-drip.html", "slow drip: one byte every 0.2 s", "took longer"),
+        ("/news/huge-header.html", "a 2 MB response header", ""),
+        ("/news/garbage-status.html", "not HTTP at all (an SSH banner)", ""),
+    ],
+)
+def test_malformed_responses_fail_cleanly(crawled: Crawled, report, path, label, needle) -> None:
+    obs = report(label, "given up (timeout or protocol error), logged failed, no crash")
+    log = crawled.log(path)
+    obs.saw(f"{crawled.site.count(path)} requests; {logged(log)}")
+    obs.count(ledger(crawled.db, {}))
+    assert [r["outcome"] for r in log] == ["failed"]
+    assert needle in log[0]["detail"].lower()
+    assert crawled.site.count(path) <= 2 * (RETRIES + 1)
+
+
+@pytest.mark.parametrize(
     ("path", "label"),
     [
         ("/news/cut-content-length.html", "body cut short (Content-Length not reached)"),
@@ -425,6 +487,42 @@ def test_oversized_responses_are_cut_off(crawled: Crawled, report, path, label) 
     obs.count(ledger(crawled.db, {}))
     assert [r["outcome"] for r in log] == ["failed"]
     assert crawled.result.peak_rss_mb < 400
+
+
+@pytest.mark.parametrize(
+    ("name", "label"),
+    [
+        ("robots-500", "robots.txt answers 500"),
+        ("robots-429", "robots.txt answers 429"),
+        ("robots-stall", "robots.txt never answers"),
+        ("robots-reset", "robots.txt connection reset"),
+    ],
+)
+def test_unreachable_robots_txt_means_disallow(crawled: Crawled, report, name, label) -> None:
+    obs = report(
+        label,
+        "RFC 9309 'unreachable': retried, then nothing of the host fetched this run; logged "
+        "failed (retried next run), one warning, no traceback",
+    )
+    site = crawled.robots[name]
+    log = fetch_log(crawled.db, site.url("/feed.xml"))
+    asked = {path: len(hits) for path, hits in site.hits.items()}
+    obs.saw(f"requests {asked}; feed {logged(log, 60)}")
+    obs.count(ledger(crawled.db, {}))
+    assert set(asked) == {"/robots.txt"}
+    assert RETRIES + 1 <= asked["/robots.txt"] <= 2 * (RETRIES + 1)
+    assert [r["outcome"] for r in log] == ["failed"]
+    assert "robots.txt unreachable" in log[0]["detail"]
+    assert not crawled.result.traceback
+
+
+def test_robots_txt_403_means_no_rules(crawled: Crawled, report) -> None:
+    obs = report("robots.txt answers 403", "RFC 9309 'unavailable': no rules, site crawled")
+    site = crawled.robots["robots-403"]
+    book = ledger(crawled.db, site.expected())
+    obs.count(book)
+    obs.saw(f"requests { ({p: len(h) for p, h in site.hits.items()}) }")
+    assert book.ok(), book
 
 
 def test_every_fetched_url_is_in_the_fetch_log(crawled: Crawled, report) -> None:
