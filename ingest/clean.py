@@ -274,7 +274,9 @@ def _protected(
     """Elements that no rule may drop: the article body candidates and their ancestors.
 
     Only the largest "article body" elements count, so that teaser cards in a related-posts
-    box that reuse the theme's ``post-content`` class do not shield the whole box.
+    box that reuse the theme's ``post-content`` class do not shield the whole box. Inside
+    them, body-named chunks of real size (``<div class="article-text">`` wrapped in a
+    ``<div class="hasBanners">`` one per section) are shielded too.
     """
     bodies = bodies + root.xpath("//body//*[@itemprop='articleBody']")
     if not bodies:
@@ -282,7 +284,14 @@ def _protected(
     if not with_descendants:
         sizes = [len(el.text_content()) for el in bodies]
         top = max(sizes)
-        bodies = [el for el, n in zip(bodies, sizes, strict=True) if n >= max(0.5 * top, 80)]
+        chosen = [el for el, n in zip(bodies, sizes, strict=True) if n >= max(0.5 * top, 80)]
+        inside = set(chosen)
+        bodies = chosen + [
+            el
+            for el, n in zip(bodies, sizes, strict=True)
+            if CHUNK_MIN_CHARS <= n < max(0.5 * top, 80)
+            and any(a in inside for a in el.iterancestors())
+        ]
     protected: set[lxml.html.HtmlElement] = set()
     for el in bodies:
         protected.add(el)
@@ -292,6 +301,8 @@ def _protected(
     return protected
 
 
+#: A body-named element inside the article body with this much text is a chunk of it.
+CHUNK_MIN_CHARS = 200
 _BODY_WITH_CLASS = etree.XPath("//body//@class/.. | //body//@id/..")
 _KEEP, _DROP, _ALWAYS = 1, 2, 3
 _VERDICT_CACHE_MAX = 200_000

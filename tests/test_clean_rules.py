@@ -279,6 +279,16 @@ def test_keep_words_protect_the_body(cls: str) -> None:
     assert "tidal mill" in _pruned_text(body)
 
 
+def test_body_chunks_inside_the_body_are_protected() -> None:
+    """An article body cut into named chunks, each in a wrapper with a boilerplate word."""
+    chunk = '<div class="full-width hasBanners"><div class="article-text">{}</div></div>'
+    body = '<article class="article-body">' + "".join(chunk.format(ARTICLE_P) for _ in range(4))
+    body += '<div class="article-text"><p>A teaser blurb.</p></div></article>'
+    body += '<aside class="related"><div class="article-text"><p>TEASER</p></div></aside>'
+    text = _pruned_text(body)
+    assert text.count("tidal mill") == 16 and "TEASER" not in text
+
+
 def test_wordpress_term_classes_are_ignored() -> None:
     body = f'<div class="post tag-advertising category-social-media">{ARTICLE_P}</div>'
     assert "tidal mill" in _pruned_text(body)
