@@ -26,6 +26,7 @@ import pytest
 from tests.reliability import faults as F
 from tests.reliability.checks import (
     FAST,
+    Background,
     CrawlResult,
     crawl,
     finish,
@@ -33,7 +34,6 @@ from tests.reliability.checks import (
     integrity,
     ledger,
     query,
-    run,
     run_row,
     start,
 )
@@ -336,38 +336,68 @@ def test_read_only_database(slow_site: SlowSite, tmp_path: Path, report) -> None
     assert before == after
 
 
-@pytest.mark.parametrize(
-    ("case", "label"),
-    [
-        ("toml", "sources file that is not valid TOML"),
-        ("entry", "sources entry with a wrong field"),
-        ("missing", "sources file that does not exist"),
-        ("unknown", "unknown source name"),
-        ("db-dir", "--db under a path that is a file"),
-        ("db-proc", "--db in a directory that cannot be written (/proc)"),
-    ],
-)
-def test_bad_input_is_one_line_and_exit_2(slow_site, tmp_path, report, case, label) -> None:
-    obs = report(label, "one line 'Error: ...' naming the problem, exit 2, nothing created")
-    sources, db, names = slow_site.sources, tmp_path / "news.db", ["slow"]
+BAD_INPUT = {
+    "toml": "sources file that is not valid TOML",
+    "entry": "sources entry with a wrong field",
+    "missing": "sources file that does not exist",
+    "unknown": "unknown source name",
+    "db-under-file": "--db under a path that is a file",
+    "db-proc": "--db in a directory that cannot be written (/proc)",
+    "db-is-dir": "--db naming a directory",
+    "db-garbage": "--db naming a file that is not SQLite",
+}
+
+
+def _bad_input(case: str, tmp: Path, sources: Path) -> tuple[list[str], Path]:
+    """The command line of one bad-input case, and the --db path it must not create."""
+    db, names = tmp / f"{case}.db", ["slow"]
     if case == "toml":
-        sources = tmp_path / "bad.toml"
+        sources = tmp / "bad.toml"
         sources.write_text('[sources.slow]\ndomains = ["127.0.0.1"\n')
     elif case == "entry":
-        sources = tmp_path / "bad.toml"
+        sources = tmp / "wrong.toml"
         sources.write_text('[sources.slow]\ndomains = "127.0.0.1"\ndepth = "deep"\n')
     elif case == "missing":
-        sources = tmp_path / "nowhere.toml"
+        sources = tmp / "nowhere.toml"
     elif case == "unknown":
         names = ["no-such-source"]
-    elif case == "db-dir":
-        (tmp_path / "afile").write_text("x")
-        db = tmp_path / "afile" / "news.db"
+    elif case == "db-under-file":
+        (tmp / "afile").write_text("x")
+        db = tmp / "afile" / "news.db"
     elif case == "db-proc":
         db = Path("/proc/news-ingest-test/news.db")
-    result = run(ingest_args("crawl", *names, "--sources", str(sources), "--db", str(db)), 60)
+    elif case == "db-is-dir":
+        db = tmp / "a-directory"
+        db.mkdir()
+    elif case == "db-garbage":
+        db = tmp / "garbage.db"
+        db.write_bytes(bytes(range(256)) * 20)
+    return ingest_args("crawl", *names, "--sources", str(sources), "--db", str(db)), db
+
+
+@pytest.fixture(scope="module")
+def bad_inputs(slow_site: SlowSite, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Every bad-input command started at once (each is a second or two of start-up)."""
+    tmp = tmp_path_factory.mktemp("bad-input")
+    launched = {}
+    for case in BAD_INPUT:
+        args, db = _bad_input(case, tmp, slow_site.sources)
+        before = db.read_bytes() if db.is_file() else None
+        launched[case] = (Background(args, db), before)
+    return {case: (bg.result(60), bg.db, before) for case, (bg, before) in launched.items()}
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUT))
+def test_bad_input_is_one_line_and_exit_2(bad_inputs: dict, report, case: str) -> None:
+    obs = report(
+        BAD_INPUT[case], "one line 'Error: ...' naming the problem, exit 2, nothing written"
+    )
+    result, db, before = bad_inputs[case]
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     obs.saw(f"exit {result.returncode}: {' / '.join(lines)[:160]}")
     assert result.returncode == 2, result.brief()
     assert len(lines) == 1 and lines[0].startswith("Error:"), result.stderr
-    assert not db.exists()
+    if before is None:
+        assert not db.is_file()
+    else:
+        assert db.read_bytes() == before
