@@ -107,3 +107,19 @@ def test_jsonld_headline_kept_when_the_page_shows_it() -> None:
 
 def test_soft_hyphens_and_zero_width_spaces_are_removed() -> None:
     assert clean_text("Helikopter\u00adlande\u200bplatz\ufeff") == "Helikopterlandeplatz"
+
+
+def test_title_kept_when_the_visible_headline_says_it_in_other_words() -> None:
+    head = (
+        '<meta property="og:title" content="How we designed Dropbox’s ATF - an async task'
+        ' framework"><title>How we designed Dropbox’s ATF - an async task framework</title>'
+    )
+    body = f"<h1>How we designed Dropbox ATF: an async task framework</h1>{STORY}"
+    title = meta_of(page(head, body))["title"]
+    assert title == "How we designed Dropbox’s ATF - an async task framework"
+
+
+def test_site_words_around_the_visible_headline_are_dropped() -> None:
+    head = "<title>Adnkronos international Algeria: Al-Qaeda claims northern attack</title>"
+    body = f"<div class='espanso'><h4>Algeria: Al-Qaeda claims northern attack</h4>{STORY}</div>"
+    assert meta_of(page(head, body))["title"] == "Algeria: Al-Qaeda claims northern attack"

@@ -16,8 +16,9 @@ from .values import clean_text
 #: Words before a name, any case ("By", "Written by", "Von", "Por", "Autor:", "Автор").
 PREFIX_ANYCASE = re.compile(
     r"^(?:(?:written|posted|reported|published|compiled|words|story|text|reporting|interview"
-    r"|edited)\s+by|by|from|von|por|par|autor(?:in)?|author|auteur|verfasst von|geschrieben von"
-    r"|texto|testo|redakteur(?:in)?|reporter|an|more|автор|текст|авторы)\b\.?\s*[:\-]?\s*",
+    r"|edited|prepared)\s+by|by|from|von|por|par|autor(?:in)?|author|auteur|verfasst von"
+    r"|geschrieben von|texto|testo|redakteur(?:in)?|reporter|an|more|автор|текст|авторы)"
+    r"\b\.?\s*[:\-]?\s*",
     re.IGNORECASE,
 )
 #: Lower-case prefixes only: as capitalised words they start names ("Da Silva", "De Niro").

@@ -50,12 +50,16 @@ TITLE_SEP = re.compile(
 _WORD_CHAR = re.compile(r"[^\W_]")
 #: class/id of headline elements on pages without heading tags ("storyhead", "ArticleHead").
 HEADLINE_MARK = re.compile(r"head(?!er\b)|title|hdln", re.IGNORECASE)
+#: Share of their words (of all words in either) two titles have in common to count as the
+#: same title in other words.
+SAME_WORDS = 0.5
+_WORDS = re.compile(r"\w+")
 #: class/id that name the element the headline, not any heading ("ArticleHeadline", "hdln").
 STRONG_HEADLINE_MARK = re.compile(r"headline|hdln|storyhead|articlehead|article_?title", re.I)
 #: Words of page furniture: "Navigation - link to ...", "Mail this story", "More in ...".
 UI_TEXT = re.compile(
     r"\b(?:navigation|mail this|e-?mail|print|share|more in|more from|related|tags|search"
-    r"|subscribe|today's paper|sign in|log ?in|advertisement|follow us)\b",
+    r"|subscribe|today's paper|sign in|log ?in|advertisement|follow us|click)\b",
     re.IGNORECASE,
 )
 #: A text of this length starts the article body: the headline is the last headline-like
@@ -121,11 +125,22 @@ def pick_title(src: PageSources) -> str | None:
     elif meta is None and (before := headline_before_text(src, marked_only=True)):
         # no heading on the page repeats the <title>, and one marked as the headline stands
         # above the story: it is the headline, the <title> a tagline or an SEO title
-        return before
+        return title if _same_words(before, title) else before
     elif not _shown(title, src):
-        # a site tagline or an SEO title the page never shows: the visible headline is better
-        return headline_before_text(src) or _weak_meta(src) or title
+        # a site tagline or an SEO title the page never shows: the visible headline is better,
+        # unless it is the title in other words ("Dropbox’s ATF - a" / "Dropbox ATF: a")
+        headline = headline_before_text(src) or _weak_meta(src)
+        return title if not headline or _same_words(headline, title) else headline
     return title
+
+
+def _same_words(headline: str, title: str) -> bool:
+    """The title says what the headline says in other words: half of all their words are
+    shared, and the title does not add a run of words the headline lacks (a site name)."""
+    a, b = set(_WORDS.findall(headline.casefold())), set(_WORDS.findall(title.casefold()))
+    if not a or not b or (a < b and len(b - a) > 1):
+        return False
+    return len(a & b) >= SAME_WORDS * len(a | b)
 
 
 def _is_byline(text: str) -> bool:
