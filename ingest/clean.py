@@ -105,6 +105,7 @@ class Rules:
     class_drop: re.Pattern[str]
     class_always: re.Pattern[str]
     class_keep: re.Pattern[str]
+    class_ignore: re.Pattern[str]
     drop_selectors: etree.XPath | None
     source_drop: etree.XPath | None
     keep_selectors: etree.XPath | None
@@ -143,6 +144,7 @@ def _load_rules(drop: tuple[str, ...], keep: tuple[str, ...], path: Traversable)
         ),
         class_always=_alternation(data["class_id"]["always_drop"], lower=True),
         class_keep=_alternation(data["class_id"]["keep"], lower=True),
+        class_ignore=_alternation(data["class_id"].get("ignore", ["(?!)"]), anchored=True),
         drop_selectors=_selectors(data["selectors"]["drop"], "drop"),
         source_drop=_selectors(drop, "drop") if drop else None,
         keep_selectors=_selectors(keep, "keep") if keep else None,
@@ -367,6 +369,8 @@ def _verdict(value: str, rules: Rules) -> int:
 
 def _word_verdict(word: str, rules: Rules) -> int:
     word = word.lower()
+    if rules.class_ignore.match(word):
+        return 0
     if "-" in word:
         word = _TERM_CLASSES.sub(" ", word)
     if rules.class_keep.search(word):

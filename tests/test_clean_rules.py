@@ -289,6 +289,16 @@ def test_body_chunks_inside_the_body_are_protected() -> None:
     assert text.count("tidal mill") == 16 and "TEASER" not in text
 
 
+@pytest.mark.parametrize("word", DATA["class_id"]["ignore"])
+def test_ignored_class_words(word: str) -> None:
+    examples = {"js[-_]": "js-social-images"}
+    assert re.match(word, examples[word])
+    body = f'<div class="{examples[word]}">{ARTICLE_P}</div><div class="share">SHARE</div>'
+    body += "<p>More page text that is not the article, and more of it.</p>" * 20
+    text = _pruned_text(body)
+    assert "tidal mill" in text and "SHARE" not in text
+
+
 def test_wordpress_term_classes_are_ignored() -> None:
     body = f'<div class="post tag-advertising category-social-media">{ARTICLE_P}</div>'
     assert "tidal mill" in _pruned_text(body)
