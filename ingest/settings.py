@@ -61,6 +61,10 @@ DOWNLOADER_MIDDLEWARES = {
 }
 # Only http(s) is ever fetched: no file://, ftp://, s3:// or data: handler to reach by mistake.
 DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "s3": None, "data": None}
+# Keep-alive for every parallel request a host gets (ingest.downloader): 32 on loopback.
+DOWNLOAD_HANDLERS["http"] = DOWNLOAD_HANDLERS["https"] = (
+    "ingest.downloader.KeepAliveHTTPDownloadHandler"
+)
 ITEM_PIPELINES = {
     "ingest.pipelines.ExtractPipeline": 300,
     "ingest.pipelines.StorePipeline": 800,
