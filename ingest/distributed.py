@@ -806,6 +806,7 @@ class Drain:
         self.store: Store | None = None
         self.db_lock = DbLock(db, role="writer")
         self.stopping = False  # set by stop(): end after the batch in hand
+        self.mirrored = False  # the Redis mirror holds the whole urls table (sync_url_states)
         self._runs: dict[str, int] = {}
         self._move = server.register_script(_MOVE_MANY)
 
@@ -826,6 +827,8 @@ class Drain:
 
     def __exit__(self, *exc: object) -> None:
         if self.store is not None:
+            if exc[0] is None and self.mirrored:
+                self.server.set(URL_STATES_SYNCED, self._mirror_marker())
             self.store.close()
         self.db_lock.release()
         self._unlock()
@@ -860,6 +863,7 @@ class Drain:
         seconds without results while no run is active."""
         assert self.store is not None, "use Drain as a context manager"
         self.sync_url_states()
+        self.server.delete(URL_STATES_SYNCED)  # in flux until this writer stops cleanly
         self.recover()
         quiet_since = time.monotonic()
         while not self.stopping:
@@ -1070,11 +1074,11 @@ class Drain:
         rows = _url_rows(self.store, urls)
         if rows:
             self.server.hset(URL_STATES, mapping={r["url"]: json.dumps(r) for r in rows})
-        self.server.set(URL_STATES_SYNCED, self._mirror_marker())
 
     def _mirror_marker(self) -> str:
         """Which database the mirror copies, and how far: a writer that finds another marker
-        (another database, or writes by a local crawl) copies the table again."""
+        (another database, writes by a local crawl, or none: a writer died) copies the table
+        again. Removed while a writer runs, set when it stops."""
         assert self.store is not None
         count, last = self.store.db.execute(
             "SELECT count(*), max(last_fetched) FROM urls"
@@ -1086,6 +1090,7 @@ class Drain:
         assert self.store is not None
         db = self.store.db
         marker = self._mirror_marker()
+        self.mirrored = True
         if (self.server.get(URL_STATES_SYNCED) or b"").decode() == marker:
             return 0
         self.server.delete(URL_STATES)

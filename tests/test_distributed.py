@@ -129,8 +129,8 @@ def _article(number: int) -> SiteArticle:
 def _slow_articles(
     root: Path, delay: float, gate: threading.Event
 ) -> Callable[[SiteHandler], None]:
-    """Article pages (under /20..) answered after ``delay`` seconds (kills land mid-crawl), and
-    only while ``gate`` is open (a test can hold them until every worker is in)."""
+    """Pages answered after ``delay`` seconds (kills land mid-crawl), and only while ``gate``
+    is open (a test can hold them until every worker is in)."""
 
     def route(handler: SiteHandler) -> None:
         gate.wait(timeout=120)
@@ -158,7 +158,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     manifest = build_site(root, [_article(n) for n in range(ARTICLES)], "wordpress")
     gate = threading.Event()
     gate.set()
-    with serve_site(root, routes={"/20*": _slow_articles(root, 0.05, gate)}) as base:
+    routes = {  # robots.txt is every worker's first fetch: gated, nothing starts early
+        "/20*": _slow_articles(root, 0.05, gate),
+        "/robots.txt": _slow_articles(root, 0.0, gate),
+    }
+    with serve_site(root, routes=routes) as base:
         sources = root.parent / "sources.toml"
         sources.write_text(
             f'[sources.site]\nurl = "{base}/"\ndomains = ["127.0.0.1"]\n'
@@ -250,13 +254,20 @@ def _wait_for(check: Callable[[], Any], timeout: float, what: str) -> None:
 def _distributed_crawl(site: dict[str, Any], url: str, db: Path) -> list[str]:
     """Two workers and a writer, to the end; returns the workers' summary lines.
 
-    Article pages wait until both workers are in the run: on a busy machine one worker can
-    start seconds after the other, and this test is about sharing the work."""
+    The site answers nothing until both workers are in the run: on a busy machine one worker
+    can start seconds after the other (and even find the run over), and this test is about
+    sharing the work."""
     site["gate"].clear()
+    workers = [_worker(site, url), _worker(site, url)]
     try:
-        workers = [_worker(site, url), _worker(site, url)]
         writer = _drain(url, db)
         _wait_for(lambda: _workers_in_run(url) == 2, timeout=120, what="both workers")
+    except AssertionError as exc:
+        for w in workers:
+            w.kill()
+        outputs = [w.communicate(timeout=30) for w in workers]
+        status = distributed.format_status(distributed.status(redis.Redis.from_url(url)))
+        raise AssertionError(f"{exc}\n{status}\n{outputs}") from None
     finally:
         site["gate"].set()
     lines = [_finish(w).strip() for w in workers]

@@ -71,11 +71,12 @@ def drain(
         data = distributed.status(server)
         click.echo(json.dumps(data, indent=2) if as_json else distributed.format_status(data))
         return
-    with distributed.Drain(server, db, batch=batch) as writer:
+    writer = distributed.Drain(server, db, batch=batch)
+    for signum in (signal.SIGINT, signal.SIGTERM):  # before the locks: a stop is never lost
+        signal.signal(signum, lambda *_: writer.stop())
+    with writer:
         if not quiet:
             click.echo(f"draining {redis_url} into {db} (Ctrl-C stops after the current batch)")
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, lambda *_: writer.stop())
         stats = writer.run(idle_exit=idle_exit, progress=None if quiet else _progress())
     click.echo(
         f"stored {stats.results} results in {stats.batches} batches, "
