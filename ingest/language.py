@@ -127,7 +127,7 @@ def normalise_language(value: object) -> str | None:
 CHECK_MIN_CHARS = 400
 #: Characters of the text the detector reads: a sure verdict needs no more, and it costs
 #: about a millisecond per thousand characters.
-SAMPLE_CHARS = 1500
+SAMPLE_CHARS = 1000
 #: A declaration is overridden only when the detector is this sure of another language...
 OVERRIDE_MIN_CONFIDENCE = 0.99
 #: ...and gives the declared language at most this probability.

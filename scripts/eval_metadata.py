@@ -4,10 +4,11 @@
     .venv/bin/python scripts/eval_metadata.py --no-devset --show 20   # fixtures only (seconds)
 
 Field accuracy: every metadata field of ``extract_metadata`` compared with the expected records
-of the golden cases (tests/golden/*/expected.json: a field recorded as null must stay null) and
-of the demo sites (every demo story rendered by every theme; ``ingest.sitegen.expected_records``
-gives null for what a theme does not state, and those are not scored). The language is the one
-the facade would store: the declared one checked against the expected text with
+of the golden cases (tests/golden/*/expected.json: a field recorded as null must stay null), of
+the demo sites (every demo story rendered by every theme; ``ingest.sitegen.expected_records``
+gives null for what a theme does not state, and those are not scored) and of the hand-written
+hard cases in tests/metadata_cases (only the fields each lists). The language is the one the
+facade would store: the declared one checked against the expected text with
 :func:`ingest.language.resolve_language`.
 
 Devset (read in place, never copied; its truth has titles and languages only): title accuracy
@@ -50,7 +51,8 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 _SAME_LANG = {"nb": "no", "nn": "no"}
 GOLDEN_DIR = ROOT / "tests" / "golden"
 DEMO_ORIGIN = "http://demo.example"
-Case = tuple[str, str, str, dict[str, Any], bool]  # name, html, url, expected, null_counts
+CASES_DIR = ROOT / "tests" / "metadata_cases"
+Case = tuple[str, str, str, dict[str, Any], set[str]]  # name, html, url, expected, scored fields
 
 
 def norm_title(text: str | None) -> str:
@@ -107,7 +109,7 @@ def golden_cases() -> Iterator[Case]:
         html = (folder / "page.html").read_text(encoding="utf-8")
         url = (folder / "url").read_text(encoding="utf-8").strip()
         expected = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
-        yield folder.name, html, url, expected, True
+        yield folder.name, html, url, expected, set(FIELDS)
 
 
 def demo_cases(work: Path) -> Iterator[Case]:
@@ -121,20 +123,29 @@ def demo_cases(work: Path) -> Iterator[Case]:
             if record["path"].endswith("/"):
                 path = path / "index.html"
             html = path.read_text(encoding="utf-8")
-            yield f"{theme}{record['path']}", html, url, record, False
+            stated = {field for field in FIELDS if record.get(field) is not None}
+            yield f"{theme}{record['path']}", html, url, record, stated
+
+
+def metadata_cases() -> Iterator[Case]:
+    """tests/metadata_cases: hand-written hard cases; only the fields they list are scored."""
+    for path in sorted(CASES_DIR.glob("*.json")):
+        expected = json.loads(path.read_text(encoding="utf-8"))
+        html = path.with_suffix(".html").read_text(encoding="utf-8")
+        yield path.stem, html, expected["url"], expected, set(expected) & set(FIELDS)
 
 
 def score_fields(cases: Iterator[Case]) -> tuple[dict[str, list[int]], list[str]]:
     """``{field: [scored, correct]}`` and one line per wrong field."""
     scores: dict[str, list[int]] = {name: [0, 0] for name in FIELDS}
     misses: list[str] = []
-    for name, html, url, expected, null_counts in cases:
+    for name, html, url, expected, scored in cases:
         meta = extract_metadata(parse(html), url)
         meta["language"] = resolve_language(meta["language"], expected.get("text"))
         for field, same in FIELDS.items():
-            want = expected.get(field)
-            if want is None and not null_counts:
+            if field not in scored:
                 continue
+            want = expected.get(field)
             ok = same(meta[field], want)
             scores[field][0] += 1
             scores[field][1] += ok
@@ -143,16 +154,20 @@ def score_fields(cases: Iterator[Case]) -> tuple[dict[str, list[int]], list[str]
     return scores, misses
 
 
-def report_fields(golden: dict[str, list[int]], demo: dict[str, list[int]]) -> None:
+def report_fields(columns: dict[str, dict[str, list[int]]]) -> None:
+    """One column per fixture set, one row per field, then all fields of each set."""
+
     def cell(score: list[int]) -> str:
         return f"{score[1]:>3}/{score[0]:<3} {score[1] / score[0]:.3f}" if score[0] else "-"
 
-    print(f"{'field':<14}{'golden':<18}{'demo sites':<18}")
+    print(f"{'field':<14}" + "".join(f"{label:<18}" for label in columns))
     for field in FIELDS:
-        print(f"{field:<14}{cell(golden[field]):<18}{cell(demo[field]):<18}")
-    for label, scores in (("golden", golden), ("demo sites", demo)):
-        total = [sum(s[i] for s in scores.values()) for i in (0, 1)]
-        print(f"all fields, {label}: {cell(total)}")
+        print(f"{field:<14}" + "".join(f"{cell(s[field]):<18}" for s in columns.values()))
+    totals = {
+        label: cell([sum(s[i] for s in scores.values()) for i in (0, 1)])
+        for label, scores in columns.items()
+    }
+    print(f"{'all fields':<14}" + "".join(f"{total:<18}" for total in totals.values()))
 
 
 # --------------------------------------------------------------------------- devset
@@ -277,9 +292,11 @@ def main() -> None:
     golden, golden_misses = score_fields(golden_cases())
     with tempfile.TemporaryDirectory() as work:
         demo, demo_misses = score_fields(demo_cases(Path(work)))
-    report_fields(golden, demo)
+    hard, hard_misses = score_fields(metadata_cases())
+    report_fields({"golden": golden, "demo sites": demo, "metadata cases": hard})
     if args.show:
-        print("\nfield misses:", *(golden_misses + demo_misses)[: args.show], sep="\n")
+        misses = golden_misses + demo_misses + hard_misses
+        print("\nfield misses:", *misses[: args.show], sep="\n")
     if args.no_devset:
         return
     print()

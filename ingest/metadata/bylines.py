@@ -87,8 +87,11 @@ def split_names(text: str | None) -> list[str]:
 
 
 def _names_in_part(part: str) -> list[str]:
+    chunks = LIST_SPLIT.split(part)
+    if len(chunks) > 1 and all(map(_lone_word, chunks)):
+        return []  # "Nachrichten, Frankfurt": a label and a place, not a list of people
     found: list[str] = []
-    for chunk in LIST_SPLIT.split(part):
+    for chunk in chunks:
         for name in _split_conjunctions(chunk):
             name = trim_name(strip_prefix(DATELINE.sub("", name)))
             if is_person_name(name):

@@ -48,7 +48,7 @@ _NOT_NAMES_WORDS = """
     admin administrator webmaster guest anonymous unknown null none undefined user editor
     author staff redaktion about_us contact_us news nachrichten noticias actualités notizie
     個人 个人 人氣 人气 匿名 編集部 编辑部 管理者 管理员 投稿者 作者 記者 记者 小编 編集 编辑
-    筆者 著者 ゲスト 관리자 기자 편집부 운영자 автор редакция
+    筆者 著者 ゲスト 관리자 기자 편집부 운영자 автор редакция новости новини
 """
 #: Placeholders CMSs and sites print where a name should be.
 NOT_NAMES = frozenset(w.replace("_", " ") for w in _NOT_NAMES_WORDS.split())
