@@ -32,6 +32,8 @@ ALPHA = 1.0
 EXPAND_RATIO = 3
 #: A sibling of the chosen block with this much paragraph text (and little else) joins it.
 SIBLING_MIN_CHARS = 100
+#: A sibling with at most this many characters neither joins the article nor ends it.
+GAP_MAX_CHARS = 60
 #: Inline elements: their text belongs to the enclosing block.
 INLINE_TAGS = frozenset(
     [
@@ -302,37 +304,66 @@ def _with_siblings(
     scores: dict[lxml.html.HtmlElement, float],
     stats: dict[lxml.html.HtmlElement, tuple[int, int, int]],
 ) -> list[lxml.html.HtmlElement]:
-    """The top candidate plus siblings that look like more of the same article."""
+    """The top candidate plus neighbouring siblings that look like more of the same article.
+
+    Only an unbroken run counts: a sibling with text of its own that does not join (a share
+    prompt, a jobs box) ends the article on that side, so blocks beyond it stay out.
+    """
     parent = top.getparent()
     if parent is None or top.tag in _CEILING:
         return [top]
+    siblings = [el for el in parent if isinstance(el.tag, str)]
+    at = siblings.index(top)
+
+    def joins(sibling: lxml.html.HtmlElement) -> bool | None:
+        """True: more article; None: too little text to matter; False: something else."""
+        if _joins(sibling, top, final, scores, stats):
+            return True
+        return None if stats.get(sibling, _ZERO)[0] <= GAP_MAX_CHARS else False
+
+    before = []
+    for sibling in reversed(siblings[:at]):
+        verdict = joins(sibling)
+        if verdict is False:
+            break
+        if verdict:
+            before.append(sibling)
+    after = []
+    for sibling in siblings[at + 1 :]:
+        verdict = joins(sibling)
+        if verdict is False:
+            break
+        if verdict:
+            after.append(sibling)
+    return [*reversed(before), top, *after]
+
+
+def _joins(
+    sibling: lxml.html.HtmlElement,
+    top: lxml.html.HtmlElement,
+    final: Callable[[lxml.html.HtmlElement], float],
+    scores: dict[lxml.html.HtmlElement, float],
+    stats: dict[lxml.html.HtmlElement, tuple[int, int, int]],
+) -> bool:
     top_score = final(top)
     threshold = max(10.0, top_score * 0.2)
     top_class = top.get("class")
-    chosen = []
-    for sibling in parent:
-        if sibling is top:
-            chosen.append(sibling)
-            continue
-        if not isinstance(sibling.tag, str):
-            continue
-        bonus = top_score * 0.2 if top_class and sibling.get("class") == top_class else 0
-        total, link, good = stats.get(sibling, _ZERO)
-        if (
-            sibling in scores
-            and final(sibling) + bonus >= threshold
-            or good >= SIBLING_MIN_CHARS
-            and good * EXPAND_RATIO >= (total - good) * 4
-            and link * 5 < total
-        ):
-            chosen.append(sibling)
-        elif sibling.tag == "p":
-            density = link / total if total else 1
-            if (total > 80 and density < 0.25) or (
-                0 < total <= 80 and link == 0 and _SENTENCE_END.search(sibling.text_content())
-            ):
-                chosen.append(sibling)
-    return chosen
+    bonus = top_score * 0.2 if top_class and sibling.get("class") == top_class else 0
+    total, link, good = stats.get(sibling, _ZERO)
+    if (
+        sibling in scores
+        and final(sibling) + bonus >= threshold
+        or good >= SIBLING_MIN_CHARS
+        and good * EXPAND_RATIO >= (total - good) * 4
+        and link * 5 < total
+    ):
+        return True
+    if sibling.tag == "p":
+        density = link / total if total else 1
+        return (total > 80 and density < 0.25) or (
+            0 < total <= 80 and link == 0 and bool(_SENTENCE_END.search(sibling.text_content()))
+        )
+    return False
 
 
 def fragment_html(container: lxml.html.HtmlElement, rules: Rules) -> str:

@@ -85,6 +85,27 @@ def test_subheadings_lists_and_quotes_survive_and_title_does_not() -> None:
     assert "\n\n" in text  # paragraphs separated by a blank line
 
 
+def test_siblings_join_only_as_an_unbroken_run() -> None:
+    """A comment prompt between the story and a jobs box ends the story on that side."""
+    jobs = "".join(
+        f"<div class='box'><div><a href='/jobs/{i}'>Network specialist {i}</a></div>"
+        "<div>Norwich | University</div>Network specialist, 27,466 to 32,796. The role holder"
+        " will lead a project to procure a new telephone system for the whole campus, and"
+        " will manage its phased roll-out over two years ...</div>"
+        for i in range(2)
+    )
+    jobs += "<ul>" + "".join(f"<li><a href='/jobs/s{i}'>Job search {i}</a></li>" for i in range(8))
+    body = (
+        f"<div id='holder'><p>The headline</p><div class='content'>{paras(8)}</div>"
+        "<div class='strap'>R E A D E R  C O M M E N T S</div>"
+        "<div><a href='/comment/1'>Post your comment</a> <a href='/help'>What is this?</a>"
+        " Comments are moderated before they appear.</div>"
+        f"<div><div class='strap'>F E A T U R E D  J O B S</div>{jobs}</div></div>"
+    )
+    text = text_of(body)
+    assert "mill7" in text and "Network specialist" not in text
+
+
 def test_keep_selector_names_the_body() -> None:
     body = f"<div class='odd-name'>{paras(1, 'kept')}</div><div class='other'>{paras(5)}</div>"
     text = text_of(body, keep=(".odd-name",))
