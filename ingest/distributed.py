@@ -121,51 +121,18 @@ def connect(url: str) -> redis.Redis:
     return server
 
 
-@dataclass(frozen=True)
 class RunKeys:
-    """The Redis keys of one distributed run."""
+    """The Redis keys of one distributed run (see the module docstring)."""
 
-    token: str
-
-    @property
-    def base(self) -> str:
-        return f"{RUNS}:{self.token}"
-
-    @property
-    def requests(self) -> str:
-        return f"{self.base}:requests"
-
-    @property
-    def dupefilter(self) -> str:
-        return f"{self.base}:dupefilter"
-
-    @property
-    def workers(self) -> str:
-        return f"{self.base}:workers"
-
-    @property
-    def busy(self) -> str:
-        return f"{self.base}:busy"
-
-    @property
-    def seeded(self) -> str:
-        return f"{self.base}:seeded"
-
-    @property
-    def budget(self) -> str:
-        return f"{self.base}:budget"
-
-    @property
-    def info(self) -> str:
-        return f"{self.base}:info"
-
-    @property
-    def applied(self) -> str:
-        return f"{self.base}:applied"
-
-    @property
-    def lease_seq(self) -> str:
-        return f"{self.base}:lease-seq"
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self.base = base = f"{RUNS}:{token}"
+        self.requests, self.dupefilter, self.workers, self.busy = (
+            f"{base}:{part}" for part in ("requests", "dupefilter", "workers", "busy")
+        )
+        self.seeded, self.budget, self.info, self.applied, self.lease_seq = (
+            f"{base}:{part}" for part in ("seeded", "budget", "info", "applied", "lease-seq")
+        )
 
     def leases(self, worker: str) -> str:
         return f"{self.base}:leases:{worker}"
