@@ -129,7 +129,7 @@ def find_body(body: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
 
     ranked = sorted(scores, key=final, reverse=True)
     top = _expand(_climb(ranked[0], ranked, final, scores, body), stats)
-    chunks = _same_class_chunks(top, body, scores)
+    chunks = _same_class_chunks(top, body, scores, stats)
     if len(chunks) > 1:
         return chunks
     return _with_siblings(top, final, scores, stats)
@@ -278,17 +278,39 @@ def _same_class_chunks(
     top: lxml.html.HtmlElement,
     body: lxml.html.HtmlElement,
     scores: dict[lxml.html.HtmlElement, float],
+    stats: dict[lxml.html.HtmlElement, tuple[int, int, int]],
 ) -> list[lxml.html.HtmlElement]:
-    """Other blocks of the article when a site cuts its body into chunks of one class.
+    """Other blocks of the article when a site cuts its body into chunks of one kind.
 
     Many sites emit the body as several ``<div class="article-body__chunk">`` elements with ads
     or embeds in between: every element with the top candidate's tag and class that holds
-    paragraphs belongs to the article.
+    paragraphs belongs to the article. Cousins count too: blocks whose class starts with the
+    same word (``story-body story-body-1`` and ``story-body story-body-2``, ``content lead`` and
+    ``content``) inside parents of one kind (each step of a how-to in its own
+    ``<div class="stepContent">``), when they hold running text of their own.
     """
     cls = top.get("class")
-    if not cls:
+    if not cls or not cls.split():
         return [top]
-    same = [el for el in body.iter(top.tag) if el.get("class") == cls and el in scores]
+    word = cls.split()[0]
+    parent = top.getparent()
+    kind = (parent.tag, parent.get("class")) if parent is not None else None
+
+    def cousin(el: lxml.html.HtmlElement) -> bool:
+        words = (el.get("class") or "").split()
+        if not words or words[0] != word:
+            return False
+        up = el.getparent()
+        if up is None or (up.tag, up.get("class")) != kind:
+            return False
+        total, link, good = stats.get(el, _ZERO)
+        return good >= SIBLING_MIN_CHARS and link * 5 < total
+
+    same = [
+        el
+        for el in body.iter(top.tag)
+        if el is top or el in scores and (el.get("class") == cls or cousin(el))
+    ]
     if len(same) < 2:
         return [top]
     inner = set(same)

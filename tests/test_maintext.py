@@ -106,6 +106,28 @@ def test_siblings_join_only_as_an_unbroken_run() -> None:
     assert "mill7" in text and "Network specialist" not in text
 
 
+def test_cousin_chunks_join_the_article() -> None:
+    """A how-to whose steps sit in ``<div class="step"><div class="content">`` each, deep."""
+    steps = "".join(
+        f"<div class='step'><h3>Step {i}</h3><div class='content'>{paras(2, f's{i}x')}</div></div>"
+        for i in range(1, 5)
+    )
+    teasers = "".join(
+        f"<li><a href='/t{i}'><div class='content'>{paras(1, f'teaser{i}x')}</div></a></li>"
+        for i in range(3)
+    )
+    links = "".join(
+        f"<li><a href='/topic/{i}'>Another how-to topic {i}</a></li>" for i in range(40)
+    )
+    body = (
+        f"<article><div class='step'><h3>Why</h3><div class='content lead'>{paras(4, 'intro')}</div></div>"
+        f"<ul>{links}</ul><div><div><div>{steps}</div></div></div></article><ul>{teasers}</ul>"
+    )
+    text = text_of(body)
+    assert "intro3" in text and "s1x1" in text and "s4x1" in text
+    assert "teaser" not in text
+
+
 def test_keep_selector_names_the_body() -> None:
     body = f"<div class='odd-name'>{paras(1, 'kept')}</div><div class='other'>{paras(5)}</div>"
     text = text_of(body, keep=(".odd-name",))
