@@ -120,7 +120,8 @@ def test_cousin_chunks_join_the_article() -> None:
         f"<li><a href='/topic/{i}'>Another how-to topic {i}</a></li>" for i in range(40)
     )
     body = (
-        f"<article><div class='step'><h3>Why</h3><div class='content lead'>{paras(4, 'intro')}</div></div>"
+        "<article><div class='step'><h3>Why</h3>"
+        f"<div class='content lead'>{paras(4, 'intro')}</div></div>"
         f"<ul>{links}</ul><div><div><div>{steps}</div></div></div></article><ul>{teasers}</ul>"
     )
     text = text_of(body)
