@@ -1,9 +1,10 @@
 """A single writer thread that stores page results in batches.
 
 Scrapy's reactor thread only enqueues; the writer groups results into one transaction per batch
-(size or time bound, whichever comes first), so a crawl never pays one commit per row and never
-blocks the reactor on disk. Results not yet committed when a run is killed are simply fetched
-again by the next run: the per-URL state only records what was committed.
+(what arrived within ``linger`` seconds of the first, at most ``batch_size``), so a crawl never
+pays one commit per row and never blocks the reactor on disk. Results not yet committed when a
+run is killed are simply fetched again by the next run: the per-URL state only records what
+was committed.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -32,11 +34,13 @@ class BatchWriter:
         *,
         batch_size: int = 200,
         interval: float = 1.0,
+        linger: float = 0.25,
     ) -> None:
         self.db_path = db_path
         self.run_id = run_id
         self.batch_size = batch_size
         self.interval = interval
+        self.linger = linger
         self.counts: Counter[str] = Counter()
         self.error: BaseException | None = None
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=batch_size * 10)
@@ -76,11 +80,18 @@ class BatchWriter:
                 self.counts.update(store.write_batch(self.run_id, batch))
 
     def _next_batch(self) -> tuple[list[PageResult], bool]:
+        """Wait for a result, let more arrive for ``linger`` seconds, take what is there.
+
+        Without the pause a crawl's steady trickle makes batches of one or two rows: a commit,
+        an FTS5 segment and a thread wake-up per page. The pause costs at most ``linger``
+        seconds of delay before a result is stored."""
         batch: list[PageResult] = []
         try:
             item = self._queue.get(timeout=self.interval)
         except queue.Empty:
             return batch, False
+        if item is not _STOP and self.linger > 0 and self._queue.qsize() < self.batch_size:
+            time.sleep(self.linger)
         while True:
             if item is _STOP:
                 return batch, True
