@@ -389,7 +389,33 @@ def _joins(
 
 
 def fragment_html(container: lxml.html.HtmlElement, rules: Rules) -> str:
-    """The container as a small HTML string: inline formatting unwrapped, images removed."""
+    """The container as a small HTML string: link lists dropped, inline formatting unwrapped,
+    images removed."""
+    _drop_link_lists(container)
     etree.strip_elements(container, "img", "picture", "source", with_tail=False)
     etree.strip_tags(container, *rules.unwrap_tags)
     return lxml.html.tostring(container, encoding="unicode", with_tail=False)
+
+
+#: A list whose text is at least this share links is a box of links ("In today's Magazine",
+#: "More on this story"), not part of the story.
+LINK_LIST_SHARE = 0.8
+_LISTS = etree.XPath(".//ul | .//ol")
+
+
+def _drop_link_lists(container: lxml.html.HtmlElement) -> None:
+    """Remove lists of two or more items made of links, found inside the chosen body.
+
+    A list that is most of the body (a post that is a reading list) is the article itself.
+    """
+    lists = _LISTS(container)
+    if not lists:
+        return
+    body_chars = len(" ".join(container.text_content().split()))
+    for lst in lists:
+        if len(lst.findall("li")) < 2 or lst.getparent() is None:
+            continue
+        total = len(" ".join(lst.text_content().split()))
+        linked = sum(len(" ".join(a.text_content().split())) for a in lst.iter("a"))
+        if total and linked >= LINK_LIST_SHARE * total and total * 2 < body_chars:
+            lst.drop_tree()

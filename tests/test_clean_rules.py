@@ -109,6 +109,14 @@ BOILERPLATE = [
     "Show more",
     "Mehr anzeigen",
     "Voir plus",
+    "Posted at 12:05 AM ET, 11/01/2011",
+    "5 April 2013 Last updated at 00:30 GMT",
+    "Nov 01, 2011 04:05 AM EDT",
+    "Publisert 06.01.2026 - 16:25",
+    "Aktualisiert am 3. Mai, 14 Uhr",
+    "Published 11 hours ago",
+    "Continue reading the main story",
+    "Back to top",
     "repair-cafe-log.pdf",
     "Haushaltsplan_2024.xlsx (48 KB)",
     "Download: report.pdf",
@@ -191,6 +199,8 @@ ARTICLE = [
     "通知を受け取った住民の多くは、すでに避難を始めていた。",
     "Die App schickt Push-Benachrichtigungen, wenn der Pegel steigt.",
     "The full report (report.pdf) runs to 84 pages.",
+    "On May 5, 2024 the council met at 9 am.",
+    "March 2024",
 ]
 
 

@@ -129,6 +129,18 @@ def test_cousin_chunks_join_the_article() -> None:
     assert "teaser" not in text
 
 
+def test_link_lists_inside_the_story_go_but_a_reading_list_post_stays() -> None:
+    box = "<ul>" + "".join(f"<li><a href='/m/{i}'>Magazine story {i}</a></li>" for i in range(4))
+    text = text_of(f"<article>{paras(3)}<h3>In today's Magazine</h3>{box}</ul>{paras(3, 'x')}")
+    assert "mill2" in text and "x2" in text and "Magazine story" not in text
+    items = "".join(
+        f"<li><a href='/talks/{i}'>Talk {i}: a speaker on a doctrine of the faith</a></li>"
+        for i in range(12)
+    )
+    text = text_of(f"<article><p>{PARA}</p><ul>{items}</ul></article>")
+    assert "Talk 11" in text
+
+
 def test_keep_selector_names_the_body() -> None:
     body = f"<div class='odd-name'>{paras(1, 'kept')}</div><div class='other'>{paras(5)}</div>"
     text = text_of(body, keep=(".odd-name",))
