@@ -262,6 +262,7 @@ CLASS_EXAMPLES = {
     "tiktok-embed": "tiktok-embed", "jp-relatedposts": "jp-relatedposts",
     "wp-block-embed": "wp-block-embed", "teaser-list": "teaser", "carousel": "carousel",
     "slider": "slider", "push-notification-prompt": "push-?notif", "onesignal-bell": "onesignal",
+    "identity-sign-in-group": "sign-in", "d-none": "^(hidden|d-none|is-hidden)$",
 }  # fmt: skip
 
 ARTICLE_P = (
