@@ -263,6 +263,8 @@ CLASS_EXAMPLES = {
     "wp-block-embed": "wp-block-embed", "teaser-list": "teaser", "carousel": "carousel",
     "slider": "slider", "push-notification-prompt": "push-?notif", "onesignal-bell": "onesignal",
     "identity-sign-in-group": "sign-in", "d-none": "^(hidden|d-none|is-hidden)$",
+    "h-offscreen": "off-?screen", "expandable-box": "expandable",
+    "collapsible-panel": "collapsible", "faq-accordion": "accordion",
 }  # fmt: skip
 
 ARTICLE_P = (
