@@ -1,12 +1,15 @@
-"""Language codes: normalise declared languages to ISO 639-1, and detect undeclared ones.
+"""Language codes: normalise declared languages to ISO 639-1, detect and check them on text.
 
 Pages declare their language in many spellings (``en-US``, ``en_GB``, ``de-DE``, ``zh-Hans``,
 ``eng``, ``iw``); users filter on a plain two-letter code, so everything is normalised here.
 Placeholders such as ``und``, ``x-default`` or ``*`` mean "not declared" and give None.
+:func:`resolve_language` gives the language to store: the declared one, unless py3langid is sure
+the article's text is in another; the detected one when nothing is declared.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -142,17 +145,13 @@ KINDRED = (
     frozenset({"gl", "es"}),
 )
 
-_IDENTIFIER = None
 
-
+@functools.cache
 def _identifier() -> Any:
     """py3langid's model with probabilities normalised, loaded once per process (~1 s)."""
-    global _IDENTIFIER
-    if _IDENTIFIER is None:
-        from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-        _IDENTIFIER = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    return _IDENTIFIER
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
 def _sample(text: str) -> str:
