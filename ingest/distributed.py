@@ -37,6 +37,7 @@ Redis keys (one Redis database per project; Redis Cluster is not supported)::
     ingest:run:T:leases:WORKER      requests taken by WORKER and not finished
     ingest:run:T:seeded             discovery claimed per source: "WORKER|pending" or "|done"
     ingest:run:T:budget             article requests per source (max_articles across workers)
+    ingest:run:T:listings           listing pages followed per source (across workers)
     ingest:run:T:info               selection, started_at, ended_at, status, requeued, ...
     ingest:run:T:applied            fetch ids the writer has stored (idempotence)
     ingest:items                    results and run events waiting for the writer (list)
@@ -130,9 +131,10 @@ class RunKeys:
         self.requests, self.dupefilter, self.workers, self.busy = (
             f"{base}:{part}" for part in ("requests", "dupefilter", "workers", "busy")
         )
-        self.seeded, self.budget, self.info, self.applied, self.lease_seq = (
-            f"{base}:{part}" for part in ("seeded", "budget", "info", "applied", "lease-seq")
+        self.seeded, self.info, self.applied, self.lease_seq = (
+            f"{base}:{part}" for part in ("seeded", "info", "applied", "lease-seq")
         )
+        self.budget, self.listings = f"{base}:budget", f"{base}:listings"
 
     def leases(self, worker: str) -> str:
         return f"{self.base}:leases:{worker}"
@@ -203,7 +205,7 @@ local function finish(token, status)
   redis.call('RPUSH', prefix .. ':items', cjson.encode(event))
   if redis.call('GET', current) == token then redis.call('DEL', current) end
   redis.call('DEL', b .. ':requests', b .. ':dupefilter', b .. ':busy', b .. ':budget',
-             b .. ':lease-seq')
+             b .. ':listings', b .. ':lease-seq')
   for _, k in ipairs({'info', 'workers', 'seeded'}) do
     redis.call('EXPIRE', b .. ':' .. k, ARGV[2])
   end
@@ -491,9 +493,10 @@ class DistributedScheduler(Scheduler):
         self.queue.membership = self.membership
         if len(self.queue):
             log.info("joined a run with %d requests queued", len(self.queue))
-        # A worker has no database: per-URL state and the article budget live in Redis.
+        # A worker has no database: per-URL state and the run's budgets live in Redis.
         spider.store = RedisUrlState(self.server)
         spider.budget = SharedBudget(self.server, self.membership.keys.budget)
+        spider.listings = SharedBudget(self.server, self.membership.keys.listings)
 
     def close(self, reason: str) -> None:
         if self._loop.running:
@@ -535,6 +538,8 @@ class DistributedScheduler(Scheduler):
                 self._nudge()
         except redis.exceptions.RedisError as exc:
             log.warning("Redis unavailable (%s); retrying", exc)
+        except Exception:  # noqa: BLE001 - the heartbeat must go on, or others take our work
+            log.exception("worker tick failed")
 
     def _check_idle(self) -> str:
         self.queue.release_done(set())
@@ -699,7 +704,8 @@ class RedisUrlState:
 
 
 class SharedBudget:
-    """``max_articles`` counted across all workers of a run (the spider's ``budget[source]``)."""
+    """A per-source counter of the run shared by all its workers: the spider's ``budget``
+    (max_articles) and ``listings`` (INGEST_MAX_LISTING_PAGES), ``counter[source] += 1``."""
 
     def __init__(self, server: redis.Redis, key: str) -> None:
         self.server = server

@@ -209,12 +209,12 @@ def _start(*args: str) -> subprocess.Popen[str]:
     )
 
 
-def _worker(site: dict[str, Any], url: str) -> subprocess.Popen[str]:
+def _worker(site: dict[str, Any], url: str, sources: Path | None = None) -> subprocess.Popen[str]:
     return _start(
         "crawl",
         "site",
         "--sources",
-        str(site["sources"]),
+        str(sources or site["sources"]),
         "--redis",
         url,
         "-s",
@@ -251,14 +251,16 @@ def _wait_for(check: Callable[[], Any], timeout: float, what: str) -> None:
         time.sleep(0.05)
 
 
-def _distributed_crawl(site: dict[str, Any], url: str, db: Path) -> list[str]:
+def _distributed_crawl(
+    site: dict[str, Any], url: str, db: Path, sources: Path | None = None
+) -> list[str]:
     """Two workers and a writer, to the end; returns the workers' summary lines.
 
     The site answers nothing until both workers are in the run: on a busy machine one worker
     can start seconds after the other (and even find the run over), and this test is about
     sharing the work."""
     site["gate"].clear()
-    workers = [_worker(site, url), _worker(site, url)]
+    workers = [_worker(site, url, sources), _worker(site, url, sources)]
     try:
         writer = _drain(url, db)
         _wait_for(lambda: _workers_in_run(url) == 2, timeout=120, what="both workers")
@@ -554,3 +556,33 @@ def test_other_selections_run_side_by_side(
     # Both sources name the same site: its articles are stored once, under one of them, and the
     # other run logs them as unchanged or duplicates - as two local runs would.
     assert sum(per_source.values()) == ARTICLES
+
+
+def _counts(db: Path) -> tuple[int, int]:
+    """(articles stored, article pages fetched)."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        stored = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+        fetched = conn.execute("SELECT count(*) FROM fetch_log WHERE outcome != 'discovery'")
+        return stored, fetched.fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_max_articles_is_one_budget_for_all_workers(
+    site: dict[str, Any], redis_url: str, tmp_path: Path
+) -> None:
+    """``max_articles`` bounds the run, not each worker: two workers request no more articles
+    than one process does (with a budget per worker they would request twice as many)."""
+    sources = tmp_path / "budget.toml"
+    sources.write_text(site["sources"].read_text() + "max_articles = 20\n", encoding="utf-8")
+    local = tmp_path / "single.db"
+    done = _ingest("crawl", "site", "--sources", str(sources), "--db", str(local), *SLOW)
+    assert done.returncode == 0, done.stderr[-3000:]
+    db = tmp_path / "distributed.db"
+    _distributed_crawl(site, redis_url, db, sources)
+    (want_stored, want_fetched), (stored, fetched) = _counts(local), _counts(db)
+    assert 0 < want_fetched < ARTICLES // 2
+    # Two workers may each pass the budget check at 19 at the same moment: at most one over.
+    assert want_fetched <= fetched <= want_fetched + 1, (fetched, want_fetched)
+    assert want_stored <= stored <= want_stored + 1
