@@ -256,8 +256,9 @@ def prune_page(root: lxml.html.HtmlElement, rules: Rules) -> list[lxml.html.Html
         measure = _all_chars
         page_text = measure(root)
     limit = max(rules.max_share * page_text, rules.guard_min_chars)
+    spared = protected | _chunked_bodies(guarded, limit, measure)
     doomed = [
-        el for el in candidates if el not in protected and not _holds_article(el, limit, measure)
+        el for el in candidates if el not in spared and not _holds_article(el, limit, measure)
     ]
     # Comment words go unguarded, except on a wrapper that holds the headline too
     # (``<div id="article" class="comments-enabled">``).
@@ -268,6 +269,30 @@ def prune_page(root: lxml.html.HtmlElement, rules: Rules) -> list[lxml.html.Html
         for el in rules.source_drop(root):
             _drop(el)
     return kept
+
+
+def _chunked_bodies(
+    guarded: list[lxml.html.HtmlElement],
+    limit: float,
+    measure: Callable[[lxml.html.HtmlElement], int],
+) -> set[lxml.html.HtmlElement]:
+    """Word-rule matches that are chunks of the article body, spared by the guard together.
+
+    Some sites cut the body into sibling blocks of one class that happens to hold a rule word
+    (``<div class="article-widget article-widget-text">`` between image and embed widgets):
+    no chunk holds enough of the page's text alone, but together they do. Chunks differ from
+    each other; a notice repeated in every embed placeholder does not.
+    """
+    groups: dict[tuple, list[lxml.html.HtmlElement]] = {}
+    for el in guarded:
+        groups.setdefault((el.getparent(), el.tag, el.get("class")), []).append(el)
+    spared: set[lxml.html.HtmlElement] = set()
+    for members in groups.values():
+        if len(members) < 2 or sum(measure(el) for el in members) <= limit:
+            continue
+        if len({el.text_content().strip() for el in members}) == len(members):
+            spared.update(members)
+    return spared
 
 
 def _protected(

@@ -312,6 +312,22 @@ def test_ignored_class_words(word: str) -> None:
     assert "tidal mill" in text and "SHARE" not in text
 
 
+def test_body_chunks_with_a_rule_word_are_spared_together() -> None:
+    """Sibling chunks of one class with a rule word hold the story between them."""
+    chunk = '<div class="article-widget article-widget-text">{}</div>'
+    body = "<div class='widgets'>" + "".join(
+        chunk.format(ARTICLE_P.replace("mill", f"mill{i}")) for i in range(3)
+    )
+    body += '<div class="article-widget">SHARE</div></div><div class="more"><p>' + "x " * 400
+    text = _pruned_text(body + "</p></div>")
+    assert "mill2" in text and "SHARE" not in text
+    notice = '<div class="social-placeholder"><p>{}</p></div>'.format(
+        "Your privacy settings block external content such as videos and posts. " * 3
+    )
+    text = _pruned_text(f"<div>{ARTICLE_P}</div>" + notice * 6)
+    assert "privacy settings" not in text
+
+
 def test_wordpress_term_classes_are_ignored() -> None:
     body = f'<div class="post tag-advertising category-social-media">{ARTICLE_P}</div>'
     assert "tidal mill" in _pruned_text(body)
