@@ -5,8 +5,8 @@ The dict's keys are named like :class:`~ingest.article.Article` fields, plus ``a
 listing pages and paywalled teasers. Where each key comes from:
 
 =====================================  ==================================================
-title                                  :mod:`.titles`
-authors                                :mod:`.authors` (byline strings: :mod:`.bylines`)
+title                                  :mod:`.titles` (:mod:`.title_parts`, :mod:`.headlines`)
+authors                                :mod:`.authors` (:mod:`.bylines`, :mod:`.names`)
 published_at, modified_at              :mod:`.dates` (parsing: :mod:`ingest.dates`)
 language (declared)                    :mod:`.language` (codes, detection: :mod:`ingest.language`)
 url (canonical), amp_url               :mod:`.canonical`
