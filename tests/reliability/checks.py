@@ -106,7 +106,7 @@ def finish(proc: subprocess.Popen[str], timeout: float, started: float) -> Crawl
         proc.returncode,
         watch.out.get("stdout", ""),
         watch.out.get("stderr", ""),
-        time.monotonic() - started,
+        (watch.peak.ended or time.monotonic()) - started,
         watch.peak.mb,
     )
 
@@ -143,12 +143,16 @@ class PeakRSS(threading.Thread):
         self.path = Path(f"/proc/{pid}/status")
         self.stop = threading.Event()
         self.mb = 0.0
+        self.ended: float | None = None  # when the process exited (a zombie has no memory)
 
     def run(self) -> None:
         while not self.stop.is_set():
             try:
                 text = self.path.read_text()
             except OSError:
+                text = ""
+            if "VmHWM:" not in text:
+                self.ended = time.monotonic()
                 return
             for line in text.splitlines():
                 if line.startswith("VmHWM:"):
