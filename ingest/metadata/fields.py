@@ -32,19 +32,20 @@ MAX_TAG_CHARS = 80
 
 
 def description(src: PageSources) -> str | None:
-    for value in src.structured("description"):
-        text = clean_text(value)
-        if text:
-            return text
-    return src.first_meta(*DESCRIPTION_META)
+    return _structured_or_meta(src, "description", DESCRIPTION_META)
 
 
 def section(src: PageSources) -> str | None:
-    for value in src.structured("articleSection"):
+    return _structured_or_meta(src, "articleSection", SECTION_META)
+
+
+def _structured_or_meta(src: PageSources, key: str, meta_names: tuple[str, ...]) -> str | None:
+    """The article node's ``key`` (first non-empty text of a list), else the first meta."""
+    for value in src.structured(key):
         text = clean_text(value)
         if text:
             return text
-    return src.first_meta(*SECTION_META)
+    return src.first_meta(*meta_names)
 
 
 def tags(src: PageSources) -> list[str]:
