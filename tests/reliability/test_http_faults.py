@@ -239,7 +239,8 @@ def test_server_errors_are_retried_with_backoff_then_logged(crawled: Crawled, re
     path = f"/news/always-{code}.html"
     obs = report(
         f"HTTP {code} on every try",
-        f"{RETRIES} retries with growing waits, then fetch log http_error {code}",
+        f"{RETRIES} retries, each after its backoff ({BACKOFF} s, then {2 * BACKOFF} s, + jitter), "
+        f"then fetch log http_error {code}",
     )
     log = crawled.log(path)
     gaps = crawled.site.gaps(path)
