@@ -104,6 +104,8 @@ class Rules:
     hidden: etree.XPath
     class_drop: re.Pattern[str]
     class_always: re.Pattern[str]
+    class_small: re.Pattern[str]
+    small_max_chars: int
     class_keep: re.Pattern[str]
     class_ignore: re.Pattern[str]
     drop_selectors: etree.XPath | None
@@ -143,6 +145,8 @@ def _load_rules(drop: tuple[str, ...], keep: tuple[str, ...], path: Traversable)
             data["class_id"]["drop"] + data["class_id"]["always_drop"], lower=True
         ),
         class_always=_alternation(data["class_id"]["always_drop"], lower=True),
+        class_small=_alternation(data["class_id"]["small"], lower=True),
+        small_max_chars=int(data["class_id"]["small_max_chars"]),
         class_keep=_alternation(data["class_id"]["keep"], lower=True),
         class_ignore=_alternation(data["class_id"].get("ignore", ["(?!)"]), anchored=True),
         drop_selectors=_selectors(data["selectors"]["drop"], "drop"),
@@ -331,7 +335,7 @@ def _protected(
 #: A body-named element inside the article body with this much text is a chunk of it.
 CHUNK_MIN_CHARS = 200
 _BODY_WITH_CLASS = etree.XPath("//body//@class/.. | //body//@id/..")
-_KEEP, _DROP, _ALWAYS = 1, 2, 3
+_KEEP, _SMALL, _DROP, _ALWAYS = 1, 2, 3, 4  # the strongest word decides (_KEEP first)
 _VERDICT_CACHE_MAX = 200_000
 
 
@@ -359,6 +363,9 @@ def _class_id_pass(
             named.append(el)
         elif verdict == _DROP:
             guarded.append(el)
+        elif verdict == _SMALL:
+            if len(el.text_content()) <= rules.small_max_chars:
+                guarded.append(el)
         else:
             always.append(el)
     return named, guarded, always
@@ -401,7 +408,7 @@ def _word_verdict(word: str, rules: Rules) -> int:
     if rules.class_keep.search(word):
         return _KEEP
     if not rules.class_drop.search(word):
-        return 0
+        return _SMALL if rules.class_small.search(word) else 0
     return _ALWAYS if rules.class_always.search(word) else _DROP
 
 

@@ -353,6 +353,17 @@ def test_body_chunks_with_a_rule_word_are_spared_together() -> None:
     assert "privacy settings" not in text
 
 
+@pytest.mark.parametrize("word", DATA["class_id"]["small"])
+def test_small_thing_words_spare_large_elements(word: str) -> None:
+    """``<div id="content_byline">`` wrapping a whole story is not a byline."""
+    [cls] = [c for c, w in CLASS_EXAMPLES.items() if w == word]
+    story = "<p>" + "The mill will grind flour again, the council said on Monday. " * 40 + "</p>"
+    body = f'<div class="{cls}">{story}</div>' + "<div><p>Other page text here.</p></div>" * 40
+    assert len(story) > DATA["class_id"]["small_max_chars"]
+    assert "grind flour" in _pruned_text(body)
+    assert "BOILERPLATE" not in _pruned_text(body + f'<div class="{cls}">BOILERPLATE</div>')
+
+
 def test_wordpress_term_classes_are_ignored() -> None:
     body = f'<div class="post tag-advertising category-social-media">{ARTICLE_P}</div>'
     assert "tidal mill" in _pruned_text(body)
@@ -484,7 +495,9 @@ def test_every_prefix_rule_has_an_example(pattern: str) -> None:
     assert _covered(pattern, READ_ALSO, prefix=True), f"add a READ_ALSO example for {pattern!r}"
 
 
-@pytest.mark.parametrize("word", DATA["class_id"]["drop"] + DATA["class_id"]["always_drop"])
+@pytest.mark.parametrize(
+    "word", DATA["class_id"]["drop"] + DATA["class_id"]["always_drop"] + DATA["class_id"]["small"]
+)
 def test_every_class_word_has_an_example(word: str) -> None:
     assert word in CLASS_EXAMPLES.values(), f"add a CLASS_EXAMPLES entry for {word!r}"
     assert any(re.search(word, c, re.I) for c, w in CLASS_EXAMPLES.items() if w == word)
@@ -502,6 +515,6 @@ def _has_upper(pattern: str) -> bool:
 
 def test_class_words_and_block_patterns_are_written_in_lowercase() -> None:
     """Class/id values and paragraphs are lowercased before matching (no re.I: it is slow)."""
-    words = DATA["class_id"]["drop"] + DATA["class_id"]["always_drop"] + DATA["class_id"]["keep"]
+    words = [w for key in ("drop", "always_drop", "keep", "small") for w in DATA["class_id"][key]]
     assert [w for w in words + DATA["blocks"]["full"] if _has_upper(w)] == []
     assert "OUTBRAIN" in CLASS_EXAMPLES and "ADVERTISEMENT" in BOILERPLATE  # upper case matches
