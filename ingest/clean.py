@@ -114,6 +114,8 @@ class Rules:
     block_full: re.Pattern[str]
     block_prefix: re.Pattern[str]
     prefix_max_chars: int
+    block_cut: re.Pattern[str]
+    cut_min_chars: int
     max_share: float
     guard_min_chars: int
 
@@ -157,6 +159,10 @@ def _load_rules(drop: tuple[str, ...], keep: tuple[str, ...], path: Traversable)
         ),
         block_prefix=_alternation(blocks["prefix"], anchored=True),
         prefix_max_chars=int(blocks.get("prefix_max_chars", 200)),
+        block_cut=re.compile(
+            "(?:" + "|".join(f"(?:{p})" for p in blocks.get("cut", ["(?!)"])) + r")[\s.!:]*", re.S
+        ),
+        cut_min_chars=int(blocks.get("cut_min_chars", 300)),
         max_share=float(data["guard"]["max_share"]),
         guard_min_chars=int(data["guard"].get("min_chars", 0)),
     )
@@ -448,7 +454,15 @@ def clean_fragment(fragment: str, rules: Rules) -> list[str]:
     "-" the author never wrote).
     """
     soup = BeautifulSoup(fragment, "lxml")
-    return [text for text, _tag in _blocks(soup) if keep_paragraph(text, rules)]
+    paragraphs: list[str] = []
+    chars = 0
+    for text, _tag in _blocks(soup):
+        if chars >= rules.cut_min_chars and rules.block_cut.fullmatch(text.lower()):
+            break  # the comments start here: nothing after them is the article
+        if keep_paragraph(text, rules):
+            paragraphs.append(text)
+            chars += len(text)
+    return paragraphs
 
 
 def keep_paragraph(text: str, rules: Rules) -> bool:

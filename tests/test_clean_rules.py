@@ -475,6 +475,29 @@ def test_clean_fragment_keeps_structure_and_drops_boilerplate() -> None:
     ]  # fmt: skip
 
 
+CUTS = ["Comments", "3 Comments", "Add Comment", "Leave a Reply", "Reader comments", "Kommentare"]
+
+
+@pytest.mark.parametrize("label", CUTS)
+def test_comment_heading_after_the_story_cuts_the_rest(label: str) -> None:
+    story = "<p>Built in 1790, the mill used the tide to turn a wheel six metres across.</p>" * 5
+    comments = "<p>Posted by: reader on 4:05pm Tue 1 Jan 08</p><p>Great story, thanks.</p>"
+    got = clean_fragment(f"<div>{story}<p>{label}</p>{comments}</div>", RULES)
+    assert len(got) == 5 and "Great story, thanks." not in got
+    assert DATA["blocks"]["cut_min_chars"] <= len("".join(got))
+
+
+def test_comment_count_above_the_story_cuts_nothing() -> None:
+    story = "<p>Built in 1790, the mill used the tide to turn a wheel six metres across.</p>" * 5
+    got = clean_fragment(f"<div><p>4 Comments</p>{story}</div>", RULES)
+    assert len(got) == 5
+
+
+@pytest.mark.parametrize("pattern", DATA["blocks"]["cut"])
+def test_every_cut_rule_has_an_example(pattern: str) -> None:
+    assert _covered(pattern, CUTS), f"add a CUTS example for {pattern!r}"
+
+
 # --------------------------------------------------------------------------- coverage
 
 
