@@ -371,6 +371,8 @@ def _joins(
     threshold = max(10.0, top_score * 0.2)
     top_class = top.get("class")
     bonus = top_score * 0.2 if top_class and sibling.get("class") == top_class else 0
+    while sibling.tag in ("div", "section") and len(sibling) == 1 and sibling[0].tag == "div":
+        sibling = sibling[0]  # a wrapper speaks for its only child (div.live > div.entries)
     total, link, good = stats.get(sibling, _ZERO)
     if (
         sibling in scores

@@ -290,6 +290,7 @@ CLASS_EXAMPLES = {
     "identity-sign-in-group": "sign-in", "d-none": "^(hidden|d-none|is-hidden)$",
     "h-offscreen": "off-?screen", "expandable-box": "expandable",
     "collapsible-panel": "collapsible", "faq-accordion": "accordion",
+    "whatsapp-group": "whatsapp", "text-description dont-miss": "dont-?miss",
 }  # fmt: skip
 
 ARTICLE_P = (

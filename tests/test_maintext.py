@@ -141,6 +141,24 @@ def test_link_lists_inside_the_story_go_but_a_reading_list_post_stays() -> None:
     assert "Talk 11" in text
 
 
+def test_live_blog_entries_join_the_introduction() -> None:
+    """A live blog: the introduction, then ``div.live > div.entries`` full of linked prose."""
+    entry = (
+        "<div class='entry'><div class='info'><time>11:48</time> <a href='/j/1'>Jon King</a>"
+        "</div><h3>Update {i}</h3><p><a href='/topic'>The harbour trust</a>'s chair said, "
+        "<a href='/story/{i}'>the mill will be ready for visitors by the summer of next "
+        "year</a>, if the weather holds.</p><p>Update{i}: the contractors start on the sluice"
+        " gates next week, and the wheel is being built from oak grown in the county.</p></div>"
+    )
+    entries = "".join(entry.format(i=i) for i in range(8))
+    body = (
+        f"<div class='wrap'><div class='intro'>{paras(4)}</div><div class='photo'></div>"
+        f"<div class='live'><div class='entries'>{entries}</div></div></div>"
+    )
+    text = text_of(body)
+    assert "mill3" in text and "Update0:" in text and "Update7:" in text
+
+
 def test_keep_selector_names_the_body() -> None:
     body = f"<div class='odd-name'>{paras(1, 'kept')}</div><div class='other'>{paras(5)}</div>"
     text = text_of(body, keep=(".odd-name",))
