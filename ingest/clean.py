@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -455,14 +456,30 @@ def clean_fragment(fragment: str, rules: Rules) -> list[str]:
     """
     soup = BeautifulSoup(fragment, "lxml")
     paragraphs: list[str] = []
+    cells: set[str] = set()
     chars = 0
-    for text, _tag in _blocks(soup):
+    for text, tag in _blocks(soup):
         if chars >= rules.cut_min_chars and rules.block_cut.fullmatch(text.lower()):
             break  # the comments start here: nothing after them is the article
         if keep_paragraph(text, rules):
             paragraphs.append(text)
             chars += len(text)
-    return paragraphs
+            if tag in ("td", "th"):
+                cells.add(text)
+    return _without_repeats(paragraphs, cells)
+
+
+#: A short paragraph printed this many times in one body is a label (a video playlist's
+#: "More videos", a headline in every teaser of a carousel), not the story.
+REPEAT_MIN = 3
+REPEAT_MAX_CHARS = 120
+
+
+def _without_repeats(paragraphs: list[str], cells: set[str]) -> list[str]:
+    """Drop short paragraphs repeated REPEAT_MIN times; table cells repeat by nature."""
+    counts = Counter(p for p in paragraphs if len(p) <= REPEAT_MAX_CHARS and p not in cells)
+    repeated = {p for p, n in counts.items() if n >= REPEAT_MIN}
+    return [p for p in paragraphs if p not in repeated] if repeated else paragraphs
 
 
 def keep_paragraph(text: str, rules: Rules) -> bool:

@@ -476,6 +476,15 @@ def test_clean_fragment_keeps_structure_and_drops_boilerplate() -> None:
     ]  # fmt: skip
 
 
+def test_short_paragraph_repeated_three_times_is_a_label() -> None:
+    story = "<p>Built in 1790, the mill used the tide to turn a wheel six metres across.</p>"
+    video = "<p>Iconic image of the harbour flood</p>"
+    table = "<table><tr><td>Yes</td><td>No</td></tr>" * 3 + "</table>"
+    got = clean_fragment(f"<div>{story}{video * 3}{story}{table}</div>", RULES)
+    assert "Iconic image of the harbour flood" not in got
+    assert got.count("Yes") == 3 and len(got) == 8
+
+
 CUTS = ["Comments", "3 Comments", "Add Comment", "Leave a Reply", "Reader comments", "Kommentare"]
 
 
