@@ -490,7 +490,10 @@ CUTS = ["Comments", "3 Comments", "Add Comment", "Leave a Reply", "Reader commen
 
 @pytest.mark.parametrize("label", CUTS)
 def test_comment_heading_after_the_story_cuts_the_rest(label: str) -> None:
-    story = "<p>Built in 1790, the mill used the tide to turn a wheel six metres across.</p>" * 5
+    story = "".join(
+        f"<p>Built in 179{i}, the mill used the tide to turn a wheel six metres across.</p>"
+        for i in range(5)
+    )
     comments = "<p>Posted by: reader on 4:05pm Tue 1 Jan 08</p><p>Great story, thanks.</p>"
     got = clean_fragment(f"<div>{story}<p>{label}</p>{comments}</div>", RULES)
     assert len(got) == 5 and "Great story, thanks." not in got
@@ -498,7 +501,10 @@ def test_comment_heading_after_the_story_cuts_the_rest(label: str) -> None:
 
 
 def test_comment_count_above_the_story_cuts_nothing() -> None:
-    story = "<p>Built in 1790, the mill used the tide to turn a wheel six metres across.</p>" * 5
+    story = "".join(
+        f"<p>Built in 179{i}, the mill used the tide to turn a wheel six metres across.</p>"
+        for i in range(5)
+    )
     got = clean_fragment(f"<div><p>4 Comments</p>{story}</div>", RULES)
     assert len(got) == 5
 
