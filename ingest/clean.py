@@ -17,6 +17,7 @@ runs in a process pool, so each worker compiles its own copy on first use).
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 import tomllib
 from collections import Counter
@@ -306,6 +307,9 @@ def _chunked_bodies(
     return spared
 
 
+_ARTICLE_BODY_PROP = etree.XPath("//body//@itemprop[. = 'articleBody']/..")
+
+
 def _protected(
     root: lxml.html.HtmlElement, bodies: list[lxml.html.HtmlElement], with_descendants: bool
 ) -> set[lxml.html.HtmlElement]:
@@ -316,7 +320,7 @@ def _protected(
     them, body-named chunks of real size (``<div class="article-text">`` wrapped in a
     ``<div class="hasBanners">`` one per section) are shielded too.
     """
-    bodies = bodies + root.xpath("//body//*[@itemprop='articleBody']")
+    bodies = bodies + _ARTICLE_BODY_PROP(root)
     if not bodies:
         return set()
     if not with_descendants:
@@ -444,6 +448,47 @@ def _drop(el: lxml.html.HtmlElement) -> None:
 
 
 # --------------------------------------------------------------------------- fragment pass (bs4)
+
+#: Block tags kept by name in the flattened fragment (the paragraph rules look at li/td/th);
+#: every other block becomes a <p>.
+_FLAT_TAGS = frozenset(["p", "li", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "dd", "dt"])
+
+
+def flatten_fragment(container: lxml.html.HtmlElement) -> str:
+    """The chosen body as flat HTML, one element per paragraph line, for the cleaner.
+
+    lxml walks the body once (block elements start paragraphs, ``<br>`` starts a line, inline
+    elements join their block's text), so BeautifulSoup gets a short flat list instead of the
+    nested markup: parsing it costs a third as much, and the paragraph rules read the same.
+    """
+    out: list[tuple[str, str]] = []
+    _flat_walk(container, container.tag, [], out, block=True)
+    return "".join(f"<{tag}>{html_lib.escape(text, quote=False)}</{tag}>" for text, tag in out)
+
+
+def _flat_walk(
+    el: lxml.html.HtmlElement, tag: str, buf: list[str], out: list[tuple[str, str]], block: bool
+) -> None:
+    if el.text:
+        buf.append(el.text)
+    for child in el:
+        name = child.tag
+        if isinstance(name, str):
+            if name == "br":
+                buf.append(_BREAK)
+            elif name in BLOCK_TAGS:
+                _flush(buf, _flat_tag(tag), out)
+                _flat_walk(child, name, [], out, block=True)
+            else:
+                _flat_walk(child, tag, buf, out, block=False)
+        if child.tail:
+            buf.append(child.tail)
+    if block:
+        _flush(buf, _flat_tag(tag), out)
+
+
+def _flat_tag(tag: str) -> str:
+    return tag if tag in _FLAT_TAGS else "p"
 
 
 def clean_fragment(fragment: str, rules: Rules) -> list[str]:

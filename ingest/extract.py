@@ -25,7 +25,7 @@ from lxml import etree
 from ingest.article import Article
 from ingest.clean import load_rules
 from ingest.decode import decode_html
-from ingest.language import detect_language
+from ingest.language import detect_language, resolve_language
 from ingest.maintext import EmptyDocument, main_paragraphs, parse_html
 from ingest.metadata import extract_metadata, parse_json_lenient
 
@@ -95,8 +95,15 @@ _PAYWALL_PROMPT = re.compile(
     r"|nur für abonnenten|weiterlesen mit|jetzt abonnieren und weiterlesen"
     r"|réservé aux abonnés|article réservé|contenido exclusivo para suscriptores"
     r"|solo para suscriptores|riservato agli abbonati|alleen voor abonnees",
-    re.I,
-)
+)  # matched on lowercased HTML: re.I makes this scan of a whole page several times slower
+#: Every prompt above holds one of these words: pages without them skip the full scan.
+_PAYWALL_HINT = re.compile(r"subscri|abonn|suscri|weiterlesen|réservé|abbonati")
+
+
+def _paywall_prompt(html: str) -> bool:
+    """True when the page prints a "subscribe to keep reading" prompt somewhere."""
+    low = html.lower()
+    return bool(_PAYWALL_HINT.search(low) and _PAYWALL_PROMPT.search(low))
 
 
 def extract(
@@ -120,8 +127,11 @@ def extract(
     except EmptyDocument as exc:
         return Article(url=url, fetched_url=url, kind="empty", kind_reason=str(exc))
     meta = _metadata(root, url)
-    teasers = _teaser_count(root)
-    blurbs = _teaser_blurbs(root, meta.get("url") or url)
+    # Listing-page evidence, only needed (and only gathered) for pages without article markup;
+    # read before boilerplate removal takes the teasers away.
+    typed = bool(set(meta.get("types") or []) & ARTICLE_TYPES)
+    teasers = 0 if typed else _teaser_count(root)
+    blurbs = set() if typed else _teaser_blurbs(root, meta.get("url") or url)
     body_scripts = _ARTICLE_BODY_SCRIPTS(root)  # read before boilerplate removal drops scripts
     paragraphs = main_paragraphs(root, rules)
     if body_scripts:
@@ -142,12 +152,24 @@ def extract(
         site_name=meta.get("site_name"),
         fetched_url=url,
     )
-    if not article.language and article.text:
-        article.language = detect_language(article.text)
+    article.language = _language(article.language, article.text)
     article.kind, article.kind_reason = classify(
         article, meta, teasers, text, _blurb_share(paragraphs, blurbs)
     )
     return article
+
+
+def _language(declared: str | None, text: str) -> str | None:
+    """The declared language checked against the text, or the detected one when undeclared.
+
+    Templates declare the site's default language on pages in another one. The quick
+    identification agrees with the declaration on almost every page; only when it does not is
+    the full check (:func:`ingest.language.resolve_language`, which ranks every language) run.
+    """
+    detected = detect_language(text)
+    if not declared or detected in (None, declared):
+        return declared or detected
+    return resolve_language(declared, text)
 
 
 def _decode(html: str | bytes, encoding: str | None) -> str:
@@ -289,7 +311,7 @@ def classify(
     is_article_type = bool(types & ARTICLE_TYPES)
     if not words:
         return "empty", "no main text found"
-    if words < PAYWALL_TEASER_WORDS and (meta.get("is_paywalled") or _PAYWALL_PROMPT.search(html)):
+    if words < PAYWALL_TEASER_WORDS and (meta.get("is_paywalled") or _paywall_prompt(html)):
         return "paywall", f"paywalled teaser ({words} words)"
     if not is_article_type:
         listing = types & LISTING_TYPES - {"og:website"}
