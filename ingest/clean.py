@@ -17,6 +17,7 @@ runs in a process pool, so each worker compiles its own copy on first use).
 
 from __future__ import annotations
 
+import bisect
 import html as html_lib
 import re
 import tomllib
@@ -26,6 +27,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
+from re import _constants as sre_constants  # noqa: PLC2701 - pattern widths
+from re import _parser as sre_parse  # noqa: PLC2701
 
 import lxml.html
 from bs4 import BeautifulSoup, NavigableString, Tag
@@ -87,6 +90,37 @@ _WS = re.compile(r"\s+")
 _BREAK = "\x00"  # a <br> inside a paragraph: splits it into lines
 
 
+class LengthAwareRegex:
+    """Full-match a paragraph against many patterns, skipping those that cannot be that long.
+
+    Most paragraph rules are bounded ("- Advertisement -", a cookie notice of at most a few
+    hundred characters); a long article paragraph only needs the few unbounded ones (counters).
+    One alternation is compiled per length bucket, on first use. Text is lowercased by the
+    caller: patterns are written in lowercase and run without re.I.
+    """
+
+    def __init__(self, patterns: Sequence[str], suffix: str) -> None:
+        items = sorted((_max_width(p), p) for p in patterns)
+        self._widths = [w for w, _p in items]
+        self._patterns = [p for _w, p in items]
+        self._suffix = suffix
+        self._compiled: dict[int, re.Pattern[str]] = {}
+
+    def fullmatch(self, text: str) -> bool:
+        start = bisect.bisect_left(self._widths, len(text.rstrip(" .!:\t\n")))
+        regex = self._compiled.get(start)
+        if regex is None:
+            body = "|".join(f"(?:{p})" for p in self._patterns[start:]) or "(?!)"
+            regex = self._compiled[start] = re.compile(f"(?:{body}){self._suffix}", re.S)
+        return regex.fullmatch(text) is not None
+
+
+def _max_width(pattern: str) -> float:
+    """The longest text ``pattern`` can match (inf when unbounded)."""
+    width = sre_parse.parse(pattern).getwidth()[1]
+    return float("inf") if width >= sre_constants.MAXREPEAT else float(width)
+
+
 class RulesError(ValueError):
     """The rules file or a per-source selector is invalid."""
 
@@ -113,7 +147,7 @@ class Rules:
     drop_selectors: etree.XPath | None
     source_drop: etree.XPath | None
     keep_selectors: etree.XPath | None
-    block_full: re.Pattern[str]
+    block_full: LengthAwareRegex
     block_prefix: re.Pattern[str]
     prefix_max_chars: int
     block_cut: re.Pattern[str]
@@ -156,9 +190,7 @@ def _load_rules(drop: tuple[str, ...], keep: tuple[str, ...], path: Traversable)
         drop_selectors=_selectors(data["selectors"]["drop"], "drop"),
         source_drop=_selectors(drop, "drop") if drop else None,
         keep_selectors=_selectors(keep, "keep") if keep else None,
-        block_full=re.compile(  # matched against lowercased text: no re.I (see _alternation)
-            "(?:" + "|".join(f"(?:{p})" for p in blocks["full"]) + r")[\s.!:]*", re.S
-        ),
+        block_full=LengthAwareRegex(blocks["full"], r"[\s.!:]*"),
         block_prefix=_alternation(blocks["prefix"], anchored=True),
         prefix_max_chars=int(blocks.get("prefix_max_chars", 200)),
         block_cut=re.compile(

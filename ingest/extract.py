@@ -71,6 +71,8 @@ LISTING_TYPES = frozenset(
         "og:website",
     ]
 )
+#: Characters of text enough to confirm a declared language (the full check reads more).
+QUICK_LANGUAGE_CHARS = 400
 #: Fewer words than this and a paywall flag or prompt: the page is a paywalled teaser.
 PAYWALL_TEASER_WORDS = 150
 #: At least this many teaser headlines (linked h2/h3 or <article> elements) and few words of
@@ -166,9 +168,10 @@ def _language(declared: str | None, text: str) -> str | None:
     identification agrees with the declaration on almost every page; only when it does not is
     the full check (:func:`ingest.language.resolve_language`, which ranks every language) run.
     """
-    detected = detect_language(text)
-    if not declared or detected in (None, declared):
-        return declared or detected
+    if not declared:
+        return detect_language(text)
+    if detect_language(text[:QUICK_LANGUAGE_CHARS]) in (None, declared):
+        return declared
     return resolve_language(declared, text)
 
 
