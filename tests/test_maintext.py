@@ -298,6 +298,14 @@ def test_language_is_detected_when_undeclared() -> None:
     assert extract(html, "https://news.example/a/1").language == "de"
 
 
+def test_wrong_declared_language_is_corrected_by_the_text() -> None:
+    """A template declaring the site's default language on a page written in another one."""
+    body = f"<article>{paras(6)}</article>"
+    html = f"<html lang='ru'><head><title>T</title></head><body>{body}</body></html>"
+    assert extract(html, "https://news.example/a/1").language == "en"
+    assert extract(page(body), "https://news.example/a/1").language == "en"
+
+
 def test_article_pickles_for_the_process_pool() -> None:
     art = extract(page(paras(3)), "https://news.example/a/1")
     assert pickle.loads(pickle.dumps(art)) == art
