@@ -139,6 +139,7 @@ def extract(
     if body_scripts:
         paragraphs = _prefer_article_body(paragraphs, body_scripts)
     paragraphs = _without_labels(paragraphs, meta.get("title"), meta.get("section"))
+    paragraphs = _without_bylines(paragraphs, meta.get("authors") or [])
     article = Article(
         url=meta.get("url") or url,
         title=meta.get("title"),
@@ -298,6 +299,31 @@ def _without_labels(paragraphs: list[str], title: str | None, section: str | Non
     if not keys or not paragraphs:
         return paragraphs
     return [p for i, p in enumerate(paragraphs) if i > 2 or p.casefold() not in keys]
+
+
+#: A paragraph naming an author with at most this many other characters is a byline
+#: ("Von Jens Kassner", "Autorin/Autor Roman Goncharenko", "By Mara Quennell and Tom Hale").
+BYLINE_EXTRA_CHARS = 40
+
+
+def _without_bylines(paragraphs: list[str], authors: list[str]) -> list[str]:
+    """Drop byline paragraphs: the author names are a field of their own."""
+    names = [" ".join(a.split()) for a in authors if len(a.split()) >= 2]
+    if not names:
+        return paragraphs
+    return [p for p in paragraphs if not _is_byline(p, names)]
+
+
+def _is_byline(paragraph: str, names: list[str]) -> bool:
+    if len(paragraph) > BYLINE_EXTRA_CHARS + sum(len(n) for n in names):
+        return False
+    rest = " ".join(paragraph.split())
+    found = False
+    for name in names:
+        if name in rest:
+            rest = rest.replace(name, "")
+            found = True
+    return found and len(rest.strip()) <= BYLINE_EXTRA_CHARS
 
 
 def classify(

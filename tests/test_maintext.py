@@ -306,6 +306,16 @@ def test_wrong_declared_language_is_corrected_by_the_text() -> None:
     assert extract(page(body), "https://news.example/a/1").language == "en"
 
 
+def test_byline_paragraphs_go_but_sentences_naming_the_author_stay() -> None:
+    head = '<meta name="author" content="Jens Kassner">'
+    quote = "<p>Jens Kassner, who has covered the festival for years, counted 40 hat makers.</p>"
+    body = f"<article><p>Von Jens Kassner</p><p>Autor: Jens Kassner | Chemnitz</p>{paras(3)}"
+    art = extract(page(body + quote + "</article>", head), "https://news.example/a/1")
+    assert art.authors == ["Jens Kassner"]
+    assert "Von Jens Kassner" not in art.text and "Autor:" not in art.text
+    assert "counted 40 hat makers" in art.text
+
+
 def test_article_pickles_for_the_process_pool() -> None:
     art = extract(page(paras(3)), "https://news.example/a/1")
     assert pickle.loads(pickle.dumps(art)) == art
