@@ -142,6 +142,8 @@ BOILERPLATE = [
     "Register Now",
     "ログインする",
     "新規登録",
+    "Im Vorjahr zog das Hutfestival Tausende Besucher an. Bild: Andreas Seidel/Archiv",
+    "The old mill in 1950. Photo: County archive",
     "___",
     "<<",
     "REGISTER / SIGN IN TO UNLOCK MORE ARTICLES",
@@ -244,6 +246,7 @@ ARTICLE = [
     "Next, the council will vote on the harbour wall.",
     "Latest news from the front came late on Tuesday, the ministry said.",
     "Sign in to the portal failed for thousands of users on Monday.",
+    "The museum showed one image: a mill wheel turning in the tide, painted in 1820.",
     "Print journalism is not dead, she said.",
     "Log in to the system was impossible for three days, staff said.",
 ]
