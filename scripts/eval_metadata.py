@@ -212,7 +212,7 @@ class DevsetTally:
             self.title_misses.append((row["id"], row["title"], got_title or ""))
 
     def _language(self, row: dict[str, Any], html: str, declared: str | None) -> None:
-        """Declared only, the facade's stored language today, and declared checked on the text."""
+        """Declared only, the facade's stored language, and declared checked on the text."""
         want = _lang(row["lang"])
         article = extract(html, row.get("url") or "")
         checked = resolve_language(declared, article.text)
@@ -257,7 +257,7 @@ def report_devset(tally: DevsetTally) -> None:
     print(
         f"language on {counts['lang_pages']} pages: declared only"
         f" {counts['lang_declared_ok'] / lang_pages:.3f} (declared on"
-        f" {counts['lang_declared'] / lang_pages:.3f}); facade today (declared, else detected)"
+        f" {counts['lang_declared'] / lang_pages:.3f}); as stored by the facade (extract())"
         f" {counts['lang_facade_ok'] / lang_pages:.3f}; resolve_language (declared checked on"
         f" the text) {counts['lang_checked_ok'] / lang_pages:.3f}"
     )
