@@ -415,21 +415,29 @@ def fragment_html(container: lxml.html.HtmlElement, rules: Rules) -> str:
 #: "More on this story"), not part of the story.
 LINK_LIST_SHARE = 0.8
 _LISTS = etree.XPath(".//ul | .//ol")
+#: Boxes of three or more links built from divs or tables ("Local Top Stories", "more»").
+_LINK_BOXES = etree.XPath(".//div[count(.//a) >= 3] | .//table[count(.//a) >= 3]")
 
 
 def _drop_link_lists(container: lxml.html.HtmlElement) -> None:
-    """Remove lists of two or more items made of links, found inside the chosen body.
+    """Remove lists and boxes made of links (two or more list items, or three or more links
+    in a div or table) found inside the chosen body.
 
     A list that is most of the body (a post that is a reading list) is the article itself.
     """
     lists = _LISTS(container)
-    if not lists:
+    boxes = _LINK_BOXES(container)
+    if not lists and not boxes:
         return
     body_chars = len(" ".join(container.text_content().split()))
-    for lst in lists:
-        if len(lst.findall("li")) < 2 or lst.getparent() is None:
+    for el in [*lists, *boxes]:
+        if el.getparent() is None or (el.tag in ("ul", "ol") and len(el.findall("li")) < 2):
             continue
-        total = len(" ".join(lst.text_content().split()))
-        linked = sum(len(" ".join(a.text_content().split())) for a in lst.iter("a"))
-        if total and linked >= LINK_LIST_SHARE * total and total * 2 < body_chars:
-            lst.drop_tree()
+        if _is_link_box(el, body_chars):
+            el.drop_tree()
+
+
+def _is_link_box(el: lxml.html.HtmlElement, body_chars: int) -> bool:
+    total = len(" ".join(el.text_content().split()))
+    linked = sum(len(" ".join(a.text_content().split())) for a in el.iter("a"))
+    return bool(total) and linked >= LINK_LIST_SHARE * total and total * 2 < body_chars

@@ -139,6 +139,11 @@ def test_link_lists_inside_the_story_go_but_a_reading_list_post_stays() -> None:
     )
     text = text_of(f"<article><p>{PARA}</p><ul>{items}</ul></article>")
     assert "Talk 11" in text
+    box = "<div><b>Local Top Stories</b> <a href='/more'>more»</a>" + "".join(
+        f"<div><a href='/s/{i}'>Another local story number {i}</a></div>" for i in range(5)
+    )
+    text = text_of(f"<article>{paras(3)}{box}</div>{paras(3, 'y')}</article>")
+    assert "y2" in text and "Another local story" not in text and "Local Top Stories" not in text
 
 
 def test_live_blog_entries_join_the_introduction() -> None:
