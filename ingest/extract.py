@@ -72,7 +72,7 @@ LISTING_TYPES = frozenset(
     ]
 )
 #: Characters of text enough to confirm a declared language (the full check reads more).
-QUICK_LANGUAGE_CHARS = 400
+QUICK_LANGUAGE_CHARS = 200
 #: Fewer words than this and a paywall flag or prompt: the page is a paywalled teaser.
 PAYWALL_TEASER_WORDS = 150
 #: At least this many teaser headlines (linked h2/h3 or <article> elements) and few words of
