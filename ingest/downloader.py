@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.crawler import Crawler
+from scrapy.settings import BaseSettings
 
 
 class KeepAliveHTTPDownloadHandler(HTTP11DownloadHandler):
@@ -20,12 +21,14 @@ class KeepAliveHTTPDownloadHandler(HTTP11DownloadHandler):
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        settings = crawler.settings
-        self._pool.maxPersistentPerHost = max(
-            settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"),
-            settings.getint("LOOPBACK_CONCURRENCY", 0),
-            *(
-                int(slot.get("concurrency", 0))
-                for slot in settings.getdict("DOWNLOAD_SLOTS").values()
-            ),
-        )
+        self._pool.maxPersistentPerHost = pool_width(crawler.settings)
+
+
+def pool_width(settings: BaseSettings) -> int:
+    """The most requests any one host may have in flight: the default per-domain limit, the
+    loopback slot, or a source's own ``concurrency`` (its download slot)."""
+    return max(
+        settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"),
+        settings.getint("LOOPBACK_CONCURRENCY", 0),
+        *(int(slot.get("concurrency", 0)) for slot in settings.getdict("DOWNLOAD_SLOTS").values()),
+    )
