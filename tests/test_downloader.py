@@ -14,9 +14,9 @@ from ingest.downloader import pool_width
 
 def test_pool_is_as_wide_as_the_widest_slot() -> None:
     base = {"CONCURRENT_REQUESTS_PER_DOMAIN": 4, "LOOPBACK_CONCURRENCY": 32}
-    assert pool_width(Settings(base)) == 32
-    assert pool_width(Settings({**base, "DOWNLOAD_SLOTS": {"a.com": {"concurrency": 48}}})) == 48
-    assert pool_width(Settings({**base, "LOOPBACK_CONCURRENCY": 2})) == 4
+    assert pool_width(Settings(base)) == 64
+    assert pool_width(Settings({**base, "DOWNLOAD_SLOTS": {"a.com": {"concurrency": 48}}})) == 96
+    assert pool_width(Settings({**base, "LOOPBACK_CONCURRENCY": 2})) == 8
 
 
 def test_project_settings_use_it() -> None:
