@@ -166,8 +166,7 @@ def _build_source(where: str, name: str, body: dict[str, Any]) -> Source:
     for key in ("follow_allow", "follow_deny", "article_allow"):
         _check_regexes(where, key, body.get(key, []))
     clean = body.get("clean", {})
-    if set(clean) - {"drop", "keep"}:
-        raise ConfigError(f"{where}: [clean] takes only 'drop' and 'keep' selector lists")
+    _check_selectors(where, clean)
     _check_every(where, body.get("every"))
     for key in ("depth", "concurrency", "max_articles"):
         if key in body and body[key] < (0 if key == "depth" else 1):
@@ -214,6 +213,26 @@ def _check_regexes(where: str, key: str, values: list[Any]) -> None:
             raise ConfigError(
                 f"{where}: '{key}' pattern {value!r} is not a regex ({exc})"
             ) from None
+
+
+def _check_selectors(where: str, clean: dict[str, Any]) -> None:
+    """Compile the ``[clean]`` selectors now, as the extraction processes will: a bad one would
+    otherwise fail every page of the source as ``extract_error``, long after the crawl started."""
+    if set(clean) - {"drop", "keep"}:
+        raise ConfigError(f"{where}: [clean] takes only 'drop' and 'keep' selector lists")
+    lists = {key: clean.get(key, []) for key in ("drop", "keep")}
+    for key, values in lists.items():
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise ConfigError(f"{where}: [clean] '{key}' must be a list of CSS selector strings")
+    if not any(lists.values()):
+        return
+    from ingest.clean import RulesError, load_rules  # the cleaner pulls in bs4: only when needed
+
+    try:
+        load_rules(**lists)
+    except RulesError as exc:  # names the selector and the CSS parser's complaint
+        reason = " ".join(str(exc).split())
+        raise ConfigError(f"{where}: [clean] {reason}; fix or remove that selector") from None
 
 
 def _check_every(where: str, every: str | None) -> None:

@@ -57,11 +57,6 @@ def test_keep_selector_names_the_body_and_shields_it_from_the_rules(tmp_path, ba
     assert RESPONSE in text and PARAGRAPH not in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ingest/sources.py does not check [clean] selectors when it loads the file: every page"
-    " of the source fails as extract_error instead (a fix is requested from its owner)",
-)
 def test_invalid_selector_is_a_one_line_error(tmp_path, base):
     sources = tmp_path / "sources.toml"
     sources.write_text(
@@ -70,6 +65,9 @@ def test_invalid_selector_is_a_one_line_error(tmp_path, base):
         encoding="utf-8",
     )
     proc = run_ingest("crawl", "--sources", str(sources), "--db", str(tmp_path / "x.db"))
-    assert proc.returncode != 0
+    assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
-    assert "selector" in (proc.stderr + proc.stdout).lower()
+    error = proc.stderr.strip()
+    assert "\n" not in error and f"[sources.{MINIMAL.name}]" in error
+    assert "selector 'div[['" in error and "fix or remove" in error
+    assert not (tmp_path / "x.db").exists()  # refused before anything ran

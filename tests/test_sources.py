@@ -10,6 +10,7 @@ from ingest.errors import ConfigError
 from ingest.sources import load_sources, select_sources, site_source
 
 ROOT = Path(__file__).resolve().parent.parent
+_FEED = "[sources.x]\nfeeds = ['http://a/feed']\n"
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -62,6 +63,12 @@ drop = [".promo"]
         ("[sources.x]\nfeeds = ['http://a/']\nmax_articles = 0", "positive"),
         ("[sources.x\nfeeds = 1", "not valid TOML"),
         ("title = 'x'", "unknown top-level key"),
+        (f"{_FEED}[sources.x.clean]\ndrop = ['div[[']", "[clean] invalid drop selector 'div[['"),
+        (f"{_FEED}[sources.x.clean]\nkeep = ['a:nosuch']", "invalid keep selector 'a:nosuch'"),
+        (f"{_FEED}[sources.x.clean]\ndrop = ['p', '']", "invalid drop selector ''"),
+        (f"{_FEED}[sources.x.clean]\ndrop = '.ad'", "'drop' must be a list of CSS selector"),
+        (f"{_FEED}[sources.x.clean]\nkeep = [1]", "'keep' must be a list of CSS selector"),
+        (f"{_FEED}[sources.x.clean]\ndorp = ['p']", "takes only 'drop' and 'keep'"),
     ],
 )
 def test_invalid_entries_name_file_entry_and_problem(tmp_path, body, message):
