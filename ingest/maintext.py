@@ -11,7 +11,7 @@ How the body is chosen (all on the lxml tree, after :func:`ingest.clean.prune_pa
 3. Per-source ``keep`` selectors, when they match, name the body directly.
 
 The chosen element is simplified (inline formatting unwrapped) and handed as a small HTML
-fragment to the BeautifulSoup paragraph cleaner (:func:`ingest.clean.clean_fragment`).
+paragraph lines to the paragraph cleaner (:func:`ingest.clean.clean_blocks`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from collections.abc import Callable
 import lxml.html
 from lxml import etree
 
-from ingest.clean import Rules, clean_fragment, flatten_fragment, prune_page
+from ingest.clean import Rules, clean_blocks, flat_blocks, prune_page
 
 #: Minimum length (characters) of a block to count as a paragraph of running text.
 PARA_MIN = 25
@@ -118,7 +118,7 @@ def main_paragraphs(root: lxml.html.HtmlElement, rules: Rules) -> list[str]:
     containers = _outermost(kept) if kept else find_body(body)
     if not containers:
         return []
-    return clean_fragment("".join(fragment_html(el, rules) for el in containers), rules)
+    return clean_blocks([line for el in containers for line in fragment_blocks(el, rules)], rules)
 
 
 def _outermost(elements: list[lxml.html.HtmlElement]) -> list[lxml.html.HtmlElement]:
@@ -401,14 +401,15 @@ def _joins(
     return False
 
 
-def fragment_html(container: lxml.html.HtmlElement, rules: Rules) -> str:
-    """The container as small flat HTML for the cleaner: link lists dropped, images removed,
-    inline formatting unwrapped, one element per paragraph (:func:`ingest.clean.flatten_fragment`).
+def fragment_blocks(container: lxml.html.HtmlElement, rules: Rules) -> list[tuple[str, str]]:
+    """The container's paragraph lines for the cleaner: link lists dropped, images removed,
+    inline formatting unwrapped, one ``(text, tag)`` per paragraph line
+    (:func:`ingest.clean.flat_blocks`).
     """
     _drop_link_lists(container)
     etree.strip_elements(container, "img", "picture", "source", with_tail=False)
     etree.strip_tags(container, *rules.unwrap_tags)
-    return flatten_fragment(container)
+    return flat_blocks(container)
 
 
 #: A list whose text is at least this share links is a box of links ("In today's Magazine",
