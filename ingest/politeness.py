@@ -30,6 +30,7 @@ from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.response import response_status_message
 from twisted.internet.defer import Deferred
 
+from ingest.compression import ENCODED
 from ingest.urls import host_of, is_http, is_loopback
 
 log = logging.getLogger(__name__)
@@ -94,7 +95,17 @@ class SafeRedirectMiddleware(_RedirectPolicy, RedirectMiddleware):
 
 
 class SafeMetaRefreshMiddleware(_RedirectPolicy, MetaRefreshMiddleware):
-    """``<meta http-equiv="refresh">`` redirects, under the same rules as HTTP redirects."""
+    """``<meta http-equiv="refresh">`` redirects, under the same rules as HTTP redirects.
+
+    A body left gzip-encoded for the extraction workers (:mod:`ingest.compression`) was
+    checked for a refresh before it was left so: nothing to read here."""
+
+    def process_response(
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Request | Response:
+        if request.meta.get(ENCODED):
+            return response
+        return super().process_response(request, response, spider)
 
 
 class BackoffRetryMiddleware(RetryMiddleware):

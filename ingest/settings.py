@@ -10,6 +10,8 @@ import os
 BOT_NAME = "news-ingest"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
+# `scrapy crawl news` checks its input and exits as `ingest crawl` does (ingest.scrapy_commands).
+COMMANDS_MODULE = "ingest.scrapy_commands"
 
 USER_AGENT = os.environ.get(
     "INGEST_USER_AGENT", "news-ingest/0.1 (+https://github.com/news-ingest/news-ingest)"
@@ -58,6 +60,9 @@ DOWNLOADER_MIDDLEWARES = {
     "ingest.politeness.SafeMetaRefreshMiddleware": 580,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "ingest.politeness.SafeRedirectMiddleware": 600,
+    # Article bodies stay gzip-compressed until the extraction worker (ingest.compression).
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "ingest.compression.WireCompressionMiddleware": 590,
 }
 # Only http(s) is ever fetched: no file://, ftp://, s3:// or data: handler to reach by mistake.
 DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "s3": None, "data": None}

@@ -24,6 +24,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from ingest import discovery
+from ingest.compression import ENCODED, KEEP_ENCODED
 from ingest.discovery import BadXML, UnsafeXML
 from ingest.politeness import slot_settings
 from ingest.sources import Source, load_sources, select_sources, site_source
@@ -68,6 +69,7 @@ class NewsSpider(scrapy.Spider):
         self.listings: Counter[str] = Counter()  # listing pages followed per source this run
         self.max_listings = 1000
         self.max_url_length = 2083
+        self.max_size = 10 * 1024 * 1024  # DOWNLOAD_MAXSIZE: the worker inflates up to it
         self.run_id: int | None = None
         self.refetch = False  # INGEST_REFETCH: ignore what earlier runs stored
 
@@ -85,6 +87,7 @@ class NewsSpider(scrapy.Spider):
         spider.keep_raw = crawler.settings.getbool("INGEST_KEEP_RAW_HTML", True)
         spider.max_listings = crawler.settings.getint("INGEST_MAX_LISTING_PAGES", 1000)
         spider.max_url_length = crawler.settings.getint("URLLENGTH_LIMIT", 2083)
+        spider.max_size = crawler.settings.getint("DOWNLOAD_MAXSIZE", spider.max_size)
         spider.refetch = crawler.settings.getbool("INGEST_REFETCH", False)
         return spider
 
@@ -363,6 +366,8 @@ class NewsSpider(scrapy.Spider):
         }
         if depth is not None:
             meta["link_depth"] = depth
+        else:  # only the extractor reads it: inflate it in the worker (ingest.compression)
+            meta[KEEP_ENCODED] = True
         return Request(url, self.parse_page, errback=self.on_error, meta=meta, dont_filter=given)
 
     def parse_page(self, response: Response) -> Iterator[Any]:
@@ -382,6 +387,8 @@ class NewsSpider(scrapy.Spider):
             "url": url,
             "source": source.name,
             "body": response.body,
+            "content_encoding": response.meta.get(ENCODED),
+            "max_size": response.meta.get("download_maxsize", self.max_size),
             "status": response.status,
             "content_type": _header(response, "Content-Type"),
             "etag": _header(response, "ETag"),
