@@ -53,7 +53,8 @@ class Article:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict with the derived fields, ready for JSON or storage."""
-        data = dataclasses.asdict(self)
+        data = {f.name: getattr(self, f.name) for f in _FIELDS}  # asdict() deep-copies: slow
+        data["authors"], data["tags"] = list(self.authors), list(self.tags)
         data["word_count"] = self.word_count
         data["content_hash"] = self.content_hash
         return data
@@ -63,3 +64,6 @@ class Article:
         """Inverse of :meth:`to_dict`; ignores derived and unknown keys."""
         names = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in names})
+
+
+_FIELDS = dataclasses.fields(Article)

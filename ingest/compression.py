@@ -11,7 +11,8 @@ The spider asks for this per request (``request.meta[KEEP_ENCODED]``): discovery
 pages whose links are followed are read on the reactor thread and arrive inflated as usual.
 A page whose first 4 KB mention ``refresh`` is inflated here too, so the meta-refresh
 redirect middleware sees it. Inflation in the worker stops at ``DOWNLOAD_MAXSIZE`` like
-Scrapy's own (a gzip bomb is a failed fetch, not an exhausted memory).
+Scrapy's own (:func:`ingest.decode.inflate`; a gzip bomb is a failed fetch, not an
+exhausted memory).
 """
 
 from __future__ import annotations
@@ -29,36 +30,7 @@ KEEP_ENCODED = "ingest_keep_encoded"
 ENCODED = "ingest_body_encoding"
 #: Bytes of the inflated start of a page searched for a meta refresh.
 HEAD_BYTES = 4096
-_GZIP = 16 + zlib.MAX_WBITS
-
-
-class BodyTooLarge(ValueError):
-    """The body inflates to more than the download size limit."""
-
-
-def inflate(body: bytes, max_size: int) -> bytes:
-    """The gzip ``body`` inflated, refusing to produce more than ``max_size`` bytes.
-
-    Raises :class:`BodyTooLarge` past the limit and ``zlib.error`` for corrupt data. Every
-    member of a multi-member stream is read (what ``gzip.decompress`` would return)."""
-    max_size = max_size if max_size > 0 else 2**62  # DOWNLOAD_MAXSIZE = 0: no limit
-    out: list[bytes] = []
-    size = 0
-    data = body
-    while data:
-        inflater = zlib.decompressobj(_GZIP)
-        chunk = inflater.decompress(data, max_size - size + 1)
-        size += len(chunk)
-        if size > max_size or inflater.unconsumed_tail:
-            raise BodyTooLarge(
-                f"body inflates past DOWNLOAD_MAXSIZE ({max_size} bytes): a gzip bomb or a "
-                "page too big to be an article; raise DOWNLOAD_MAXSIZE if it is genuine"
-            )
-        out.append(chunk)
-        if not inflater.eof:
-            raise zlib.error("truncated gzip stream")
-        data = inflater.unused_data.lstrip(b"\0")  # some servers pad members with zeros
-    return b"".join(out)
+_GZIP = 16 + zlib.MAX_WBITS  # zlib's window bits for a gzip stream
 
 
 def _head(body: bytes) -> bytes:

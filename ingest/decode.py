@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import zlib
 from typing import Any
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
@@ -53,6 +54,35 @@ def charset_from_header(content_type: str | None) -> str | None:
         return None
     match = re.search(r"charset\s*=\s*[\"']?([\w.:-]+)", content_type, re.I)
     return match.group(1) if match else None
+
+
+class BodyTooLarge(ValueError):
+    """The body inflates to more than the download size limit."""
+
+
+def inflate(body: bytes, max_size: int) -> bytes:
+    """The gzip ``body`` inflated, refusing to produce more than ``max_size`` bytes.
+
+    Raises :class:`BodyTooLarge` past the limit and ``zlib.error`` for corrupt data. Every
+    member of a multi-member stream is read (what ``gzip.decompress`` would return)."""
+    max_size = max_size if max_size > 0 else 2**62  # DOWNLOAD_MAXSIZE = 0: no limit
+    out: list[bytes] = []
+    size = 0
+    data = body
+    while data:
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        chunk = inflater.decompress(data, max_size - size + 1)
+        size += len(chunk)
+        if size > max_size or inflater.unconsumed_tail:
+            raise BodyTooLarge(
+                f"body inflates past DOWNLOAD_MAXSIZE ({max_size} bytes): a gzip bomb or a "
+                "page too big to be an article; raise DOWNLOAD_MAXSIZE if it is genuine"
+            )
+        out.append(chunk)
+        if not inflater.eof:
+            raise zlib.error("truncated gzip stream")
+        data = inflater.unused_data.lstrip(b"\0")  # some servers pad members with zeros
+    return b"".join(out)
 
 
 def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]:

@@ -26,25 +26,12 @@ from scrapy.utils.defer import deferred_from_coro
 
 from ingest.errors import LockedError
 from ingest.health import DEGRADED, assess
-from ingest.lock import DbLock, close_dead_runs, exit_with_parent
-from ingest.process import process_page
+from ingest.lock import DbLock, close_dead_runs
+from ingest.process import process_page, warm_up_worker
 from ingest.storage import Store
 from ingest.writer import BatchWriter
 
 log = logging.getLogger(__name__)
-
-
-def _warm_up(crawl_pid: int | None = None) -> None:
-    """Import the extraction stack in a worker before the first page arrives; make the worker
-    exit if the crawl is killed (it would otherwise wait on its task queue forever).
-
-    Ctrl-C reaches every process of the terminal's process group: workers ignore it, and the
-    crawl stops them itself once the pages in flight are done (a worker dying of
-    KeyboardInterrupt would break the pool and lose those pages)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    import ingest.extract  # noqa: F401
-
-    exit_with_parent(crawl_pid)
 
 
 def _start_forkserver_deaf_to_ctrl_c() -> None:
@@ -80,7 +67,10 @@ class ExtractPipeline:
         context = multiprocessing.get_context("forkserver")
         _start_forkserver_deaf_to_ctrl_c()
         self.pool = ProcessPoolExecutor(
-            max_workers=count, mp_context=context, initializer=_warm_up, initargs=(os.getpid(),)
+            max_workers=count,
+            mp_context=context,
+            initializer=warm_up_worker,
+            initargs=(os.getpid(),),
         )
 
     def close_spider(self, spider: Spider | None = None) -> None:

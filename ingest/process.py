@@ -8,15 +8,30 @@ distributed workers and ``ingest reclean``.
 from __future__ import annotations
 
 import gzip
+import signal
 import zlib
 from typing import Any
 
-from ingest.compression import BodyTooLarge, inflate
-from ingest.decode import BinaryContent, decode_html
+from ingest.decode import BinaryContent, BodyTooLarge, decode_html, inflate
+from ingest.lock import exit_with_parent
 from ingest.nesting import flatten, hit_depth_limit
 from ingest.storage import PageResult
 
 KEEP_RAW_HTML = True
+
+
+def warm_up_worker(crawl_pid: int | None = None) -> None:
+    """Pool initializer: import the extraction stack before the first page arrives, and make
+    the worker exit if the crawl is killed (it would otherwise wait on its task queue forever).
+
+    Ctrl-C reaches every process of the terminal's process group: workers ignore it, and the
+    crawl stops them itself once the pages in flight are done (a worker dying of
+    KeyboardInterrupt would break the pool and lose those pages). It lives here, not beside
+    the pipeline, so that a worker never imports Scrapy."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    import ingest.extract  # noqa: F401
+
+    exit_with_parent(crawl_pid)
 
 
 def process_page(page: dict[str, Any]) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Article bodies are inflated in the extraction workers, not on the reactor thread.
 
-Unit tests for :func:`ingest.compression.inflate` (limits, members, corrupt data), then a real
+Unit tests for :func:`ingest.decode.inflate` (limits, members, corrupt data), then a real
 crawl of a gzip-serving site on 127.0.0.1: the stored raw copy of a UTF-8 page is the very
 gzip stream the server sent (no second compression), a page in another charset is stored as
 UTF-8, and a meta refresh on a gzip page is still followed.
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.compression import BodyTooLarge, inflate
+from ingest.decode import BodyTooLarge, inflate
 from ingest.webserver import serve_site
 from tests import runs_helpers as h
 
