@@ -201,6 +201,13 @@ def _error_alerts(name: str, now: SourceHealth, past: list[dict[str, Any]]) -> l
     ]
 
 
+def exit_status(row: dict[str, Any]) -> int:
+    """The exit status of a crawl whose run ended as ``row`` says (``ingest crawl`` and
+    ``scrapy crawl news``): 0 finished; 3 finished with a health alert; 130 interrupted;
+    1 anything else. (2, bad input, and 75, another run holding the database, come earlier.)"""
+    return {"finished": 0, DEGRADED: EXIT_DEGRADED, "interrupted": 130}.get(row["status"], 1)
+
+
 def assess(store: Store, run_id: int) -> tuple[dict[str, Any], list[str]]:
     """Health of a run: (``{source: figures}`` for ``runs.health``, alert lines)."""
     figures = measure(store, run_id)

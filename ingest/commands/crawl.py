@@ -8,7 +8,7 @@ import sys
 import click
 
 from ingest import crawl as crawl_lib
-from ingest.health import DEGRADED, EXIT_DEGRADED
+from ingest.health import DEGRADED, exit_status
 from ingest.sources import DEFAULT_SOURCES_FILE
 from ingest.storage import DEFAULT_DB
 
@@ -100,13 +100,13 @@ def crawl(
         from ingest.distributed import worker_summary
 
         click.echo(worker_summary(row))
-        sys.exit(_exit_status(row))
+        sys.exit(exit_status(row))
     click.echo(_summary(row))
     if row["status"] == DEGRADED:
         click.echo(f"Health alert: {row['message']}", err=True)
     elif row["status"] == "failed" and row.get("message"):
         click.echo(f"Error: {row['message']}", err=True)
-    sys.exit(_exit_status(row))
+    sys.exit(exit_status(row))
 
 
 def _parse_overrides(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -133,14 +133,6 @@ def _summary(row: dict) -> str:
     if dropped:
         parts.append("dropped " + ", ".join(f"{k} {v}" for k, v in sorted(dropped.items())))
     return ", ".join(parts)
-
-
-def _exit_status(row: dict) -> int:
-    """0 finished; 3 finished with a health alert; 130 interrupted; 1 anything else.
-
-    (2 is bad input and 75 another run holding the database, both raised before the crawl.)
-    """
-    return {"finished": 0, DEGRADED: EXIT_DEGRADED, "interrupted": 130}.get(row["status"], 1)
 
 
 COMMANDS = [crawl]
