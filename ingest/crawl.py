@@ -57,6 +57,17 @@ def check_inputs(
         Store(db).close()  # creates/migrates the database, or says why it cannot
 
 
+def check_worker_db(redis_url: str | None, db_given: bool) -> None:
+    """A Redis worker writes no database (``ingest drain`` does): a database named for one
+    would be silently ignored, and its articles looked for in the wrong file."""
+    if redis_url and db_given:
+        raise UserError(
+            "--db (INGEST_DB) is not used by a Redis worker (--redis or INGEST_REDIS_URL is "
+            "set): workers write no database, `ingest drain --redis URL --db PATH` stores their "
+            "results; drop --db here (or --redis for a local crawl)"
+        )
+
+
 def crawl(
     db: str | Path = DEFAULT_DB,
     *,

@@ -502,6 +502,27 @@ def test_replayed_batch_is_not_stored_twice(redis_url: str, tmp_path: Path) -> N
         assert writer.stats.replayed == 1 and writer.stats.results == 0
 
 
+def test_database_on_a_worker_is_refused(redis_url: str, tmp_path: Path) -> None:
+    """A worker writes no database (`ingest drain` does): --db given to one is refused in one
+    line rather than ignored; from INGEST_REDIS_URL too."""
+    db = tmp_path / "worker.db"
+    for how in (["--redis", redis_url], []):
+        proc = subprocess.run(
+            [sys.executable, "-m", "ingest", "crawl", *how, "--url", "http://x/a", "--db", str(db)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=120,
+            env={**os.environ, "INGEST_REDIS_URL": redis_url},
+        )
+        assert proc.returncode == 2, proc.stderr
+        error = proc.stderr.strip()
+        assert error.startswith("Error: --db (INGEST_DB) is not used by a Redis worker"), error
+        assert "\n" not in error and "`ingest drain --redis URL --db PATH`" in error
+    assert not db.exists()
+    assert not distributed.current_runs(distributed.connect(redis_url))  # no run was started
+
+
 def test_status_errors_and_one_writer(redis_url: str, tmp_path: Path) -> None:
     shown = _ingest("drain", "--redis", redis_url, "--status")
     assert shown.returncode == 0, shown.stderr

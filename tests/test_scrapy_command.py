@@ -23,10 +23,11 @@ from tests.test_health import _break
 pytestmark = pytest.mark.timeout(600)
 
 
-def scrapy_crawl(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def scrapy_crawl(db: Path | None, *args: str) -> subprocess.CompletedProcess[str]:
     """One real ``scrapy crawl news`` run, to completion, quiet but for warnings."""
+    database = ["-s", f"INGEST_DB={db}"] if db else []
     return subprocess.run(
-        [sys.executable, "-m", "scrapy", "crawl", "news", "-s", f"INGEST_DB={db}"]
+        [sys.executable, "-m", "scrapy", "crawl", "news", *database]
         + ["-s", "LOG_LEVEL=WARNING", *args],
         capture_output=True,
         text=True,
@@ -84,8 +85,19 @@ def test_bad_clean_selector_is_one_line(tmp_path: Path) -> None:
 def test_unreachable_redis_is_one_line(tmp_path: Path) -> None:
     sources = h.write_sources(tmp_path / "sources.toml", "http://127.0.0.1:9")
     url = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
-    proc = scrapy_crawl(
-        tmp_path / "news.db", "-a", f"sources={sources}", "-s", f"INGEST_REDIS_URL={url}"
-    )
+    proc = scrapy_crawl(None, "-a", f"sources={sources}", "-s", f"INGEST_REDIS_URL={url}")
     error = _one_line_error(proc)
     assert f"cannot reach Redis at {url}" in error and "start redis-server" in error
+
+
+def test_database_on_a_worker_is_refused(tmp_path: Path) -> None:
+    """A worker writes no database (``ingest drain`` does): INGEST_DB given to one is refused
+    rather than ignored."""
+    sources = h.write_sources(tmp_path / "sources.toml", "http://127.0.0.1:9")
+    url = f"redis://127.0.0.1:{free_port()}/0"
+    db = tmp_path / "news.db"
+    error = _one_line_error(
+        scrapy_crawl(db, "-a", f"sources={sources}", "-s", f"INGEST_REDIS_URL={url}")
+    )
+    assert "is not used by a Redis worker" in error and "`ingest drain" in error
+    assert not db.exists()

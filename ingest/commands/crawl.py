@@ -6,6 +6,7 @@ import json
 import sys
 
 import click
+from click.core import ParameterSource
 
 from ingest import crawl as crawl_lib
 from ingest.health import DEGRADED, exit_status
@@ -88,6 +89,8 @@ def crawl(
         settings["INGEST_REFETCH"] = True
     if redis_url:
         settings["INGEST_REDIS_URL"] = redis_url
+    db_source = click.get_current_context().get_parameter_source("db")
+    crawl_lib.check_worker_db(redis_url, db_source is not ParameterSource.DEFAULT)
     row = crawl_lib.crawl(
         db,
         sources_file=sources_file,

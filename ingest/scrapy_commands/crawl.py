@@ -18,9 +18,10 @@ from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.crawler import Crawler
+from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.spiders import Spider
 
-from ingest.crawl import check_inputs
+from ingest.crawl import check_inputs, check_worker_db
 from ingest.errors import UserError
 from ingest.health import exit_status
 
@@ -50,6 +51,8 @@ class Command(ScrapyCrawlCommand):
         printing the one-line error (and setting the exit status) when they are not usable."""
         settings = self.settings
         try:
+            db_given = settings.getpriority("INGEST_DB") >= SETTINGS_PRIORITIES["cmdline"]
+            check_worker_db(settings.get("INGEST_REDIS_URL"), db_given)
             check_inputs(
                 settings.get("INGEST_DB"),
                 spargs.get("sources") or settings.get("INGEST_SOURCES"),
