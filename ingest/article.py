@@ -7,6 +7,7 @@ HTML again. Fields mirror the ``articles`` table columns one to one.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -43,7 +44,7 @@ class Article:
     @property
     def word_count(self) -> int:
         """Number of words of the main text (Unicode word characters; CJK runs count once)."""
-        return len(_WORD.findall(self.text))
+        return _count_words(self.text)
 
     @property
     def content_hash(self) -> str:
@@ -67,3 +68,9 @@ class Article:
 
 
 _FIELDS = dataclasses.fields(Article)
+
+
+@functools.lru_cache(maxsize=8)
+def _count_words(text: str) -> int:
+    """Counted once per text: the page classifier and the stored record both ask."""
+    return len(_WORD.findall(text))

@@ -65,6 +65,8 @@ class ExtractPipeline:
             return
         count = self.workers or os.cpu_count() or 1
         context = multiprocessing.get_context("forkserver")
+        # The fork server imports the extraction stack once; each worker it forks has it.
+        context.set_forkserver_preload(["ingest.process", "ingest.extract"])
         _start_forkserver_deaf_to_ctrl_c()
         self.pool = ProcessPoolExecutor(
             max_workers=count,

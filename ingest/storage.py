@@ -70,6 +70,21 @@ ARTICLE_COLUMNS = {
 MIGRATIONS = Migrations("news-ingest")
 
 
+def _upsert_sql(table: str, columns: list[str], key: str = "url") -> str:
+    """``INSERT ... ON CONFLICT DO UPDATE`` for every column: what sqlite-utils' ``upsert``
+    runs, without the schema look-ups it makes on every call (a third of the writer's time)."""
+    names = ", ".join(columns)
+    marks = ", ".join("?" for _ in columns)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != key)
+    return (
+        f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT({key}) DO UPDATE SET {updates}"
+    )
+
+
+_UPSERT_ARTICLE = _upsert_sql("articles", list(ARTICLE_COLUMNS))
+_UPSERT_PAGE = _upsert_sql("pages", ["url", "fetched_url", "encoding", "html_gz", "fetched_at"])
+
+
 @MIGRATIONS()
 def m001_initial(db: sqlite_utils.Database) -> None:
     """Articles keyed on canonical URL, runs, per-URL state and the fetch log."""
@@ -410,7 +425,7 @@ class Store:
         row["last_fetched"] = stamp
         row["last_changed"] = stamp
         row["version"] = (previous["version"] or 1) + 1 if previous else 1
-        self.db["articles"].upsert(row, pk="url", alter=False)
+        self.db.conn.execute(_UPSERT_ARTICLE, [row.get(c) for c in ARTICLE_COLUMNS])
         self._save_page(art["url"], result, stamp)
 
     def _keep_version(self, existing: dict[str, Any], stamp: str) -> None:
@@ -429,15 +444,8 @@ class Store:
     def _save_page(self, url: str, result: PageResult, stamp: str) -> None:
         if result.html_gz is None:
             return
-        self.db["pages"].upsert(
-            {
-                "url": url,
-                "fetched_url": result.url,
-                "encoding": result.encoding,
-                "html_gz": result.html_gz,
-                "fetched_at": stamp,
-            },
-            pk="url",
+        self.db.conn.execute(
+            _UPSERT_PAGE, [url, result.url, result.encoding, result.html_gz, stamp]
         )
 
     def _log_fetch(self, run_id: int | None, result: PageResult, stamp: str) -> None:
