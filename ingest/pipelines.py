@@ -8,6 +8,7 @@ to the batch writer and records the run.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures.process
 import contextlib
 import logging
 import multiprocessing
@@ -32,6 +33,12 @@ from ingest.storage import Store
 from ingest.writer import BatchWriter
 
 log = logging.getLogger(__name__)
+
+#: Pages queued to the worker processes beyond one each (Python's default: 1 in all). The
+#: threads that refill that queue share the GIL with the busy reactor thread and may wait a
+#: switch interval (5 ms, about one page's extraction) for it: a deeper queue keeps the
+#: workers fed meanwhile.
+concurrent.futures.process.EXTRA_QUEUED_CALLS = 32
 
 
 def _start_forkserver_deaf_to_ctrl_c() -> None:
