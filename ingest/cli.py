@@ -6,14 +6,75 @@ traceback and a non-zero exit status (2 for bad input).
 
 from __future__ import annotations
 
+import importlib
 import sys
+from typing import Any
 
 import click
 
 from ingest.errors import UserError
 
+#: Which module of :mod:`ingest.commands` defines each command. A command runs after importing
+#: its own module only: ``ingest search`` needs neither Scrapy nor pyarrow, whose imports take
+#: longer than the search. Names not listed here are found by importing every module.
+COMMAND_MODULES = {
+    "crawl": "crawl",
+    "demo": "demo",
+    "drain": "distributed",
+    "extract": "extract",
+    "query": "query",
+    "search": "query",
+    "stats": "query",
+    "serve": "query",
+    "export": "query",
+    "schedule": "runs",
+    "runs": "runs",
+    "reclean": "runs",
+}
+_MODULES = ("crawl", "demo", "distributed", "extract", "query", "runs")
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    """A click group that imports a command's module when the command is used."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._loaded: set[str] = set()
+        super().__init__(*args, **kwargs)
+
+    @property
+    def commands(self) -> dict[str, click.Command]:  # type: ignore[override]
+        """Every command (imports every module: for help and docs, not for running one)."""
+        for module in _MODULES:
+            self._load(module)
+        return self._commands
+
+    @commands.setter
+    def commands(self, value: dict[str, click.Command]) -> None:
+        self._commands = value
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        self._commands[name or cmd.name or ""] = cmd
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = COMMAND_MODULES.get(cmd_name)
+        if module is not None:
+            self._load(module)
+        if cmd_name not in self._commands:
+            return self.commands.get(cmd_name)
+        return self._commands[cmd_name]
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(self.commands)
+
+    def _load(self, module: str) -> None:
+        if module in self._loaded:
+            return
+        self._loaded.add(module)
+        for command in importlib.import_module(f"ingest.commands.{module}").COMMANDS:
+            self.add_command(command)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="news-ingest")
 def cli() -> None:
     """news-ingest: crawl news sites into clean article records in SQLite.
@@ -23,22 +84,6 @@ def cli() -> None:
         ingest crawl demo --db data/news.db
         ingest search "climate" --since 2024-01-01
     """
-
-
-def _register() -> None:
-    from ingest.commands import crawl as crawl_cmds
-    from ingest.commands import demo as demo_cmds
-    from ingest.commands import distributed as distributed_cmds
-    from ingest.commands import extract as extract_cmds
-    from ingest.commands import query as query_cmds
-    from ingest.commands import runs as runs_cmds
-
-    for module in (crawl_cmds, demo_cmds, distributed_cmds, extract_cmds, query_cmds, runs_cmds):
-        for command in module.COMMANDS:
-            cli.add_command(command)
-
-
-_register()
 
 
 def main() -> None:

@@ -20,10 +20,9 @@ from typing import Any
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from ingest.defaults import DEFAULT_DB
 from ingest.errors import UserError
 from ingest.urls import canonicalize, is_amp
-
-DEFAULT_DB = "data/news.db"
 
 #: What became of a fetched URL (``fetch_log.outcome`` and ``urls.outcome``).
 STORED_OUTCOMES = ("new", "updated", "unchanged")

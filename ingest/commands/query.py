@@ -15,9 +15,8 @@ from typing import Any
 
 import click
 
-from ingest import export as export_lib
 from ingest import query as query_lib
-from ingest.storage import DEFAULT_DB
+from ingest.defaults import DEFAULT_DB
 
 db_option = click.option(
     "--db",
@@ -414,6 +413,8 @@ def export(
         ingest export --format csv --out bbc.csv --source bbc --fields url,title,published_at
         ingest export --out climate.jsonl --search climate --exclude-duplicates --quiet
     """
+    from ingest import export as export_lib  # pyarrow: imported only when exporting
+
     ctx = click.get_current_context()
     with _progress(quiet) as progress:
         result = export_lib.export(
