@@ -26,6 +26,9 @@ What is guaranteed when a process dies (SIGKILL, power loss):
 - writer: results in the processing list are written again on restart. Writing is idempotent:
   a result whose (run, source, URL) is already in the fetch log is skipped.
 - Redis itself is the frontier: use persistence (AOF) if a Redis restart must not lose a run.
+- Redis unreachable (restarting, network): a worker holds its results, follow-up requests and
+  leases and carries on when Redis is back; after ``INGEST_REDIS_OUTAGE`` seconds it stops with
+  one line (status ``failed``, exit 1), and the requests it held go back to the queue.
 
 Redis keys (one Redis database per project; Redis Cluster is not supported)::
 
@@ -59,6 +62,7 @@ import os
 import secrets
 import socket
 import time
+from collections import Counter, deque
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -70,6 +74,7 @@ from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 from scrapy.settings import BaseSettings
+from scrapy.utils.defer import deferred_from_coro
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
@@ -98,8 +103,12 @@ FETCH_ID = "ingest_fetch"  # request meta: one id per queued request, carried by
 INFO_TTL = 7 * 24 * 3600  # how long a finished run's info stays for `ingest drain --status`
 
 DEFAULT_WORKER_TTL = 30.0
+DEFAULT_OUTAGE = 60.0  # seconds a worker waits for an unreachable Redis before it stops
+#: What a Redis that is down, restarting or cut off raises (BusyLoadingError included).
+UNREACHABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 DEFAULT_MAX_ITEMS = 20_000
 TICK = 0.5  # seconds between a worker's heartbeats / lease releases / idle checks
+REDIS_LOST = "redis_unreachable"  # close reason of a worker that gave up waiting for Redis
 
 
 # -- connection and keys ----------------------------------------------------------------------
@@ -120,6 +129,49 @@ def connect(url: str) -> redis.Redis:
             f"cannot reach Redis at {url} ({exc}); start redis-server or fix --redis"
         ) from None
     return server
+
+
+class Outage:
+    """Redis unreachable from a worker: said once, ridden out for up to ``limit`` seconds (a
+    Redis restart takes seconds), then the worker stops with one line.
+
+    Nothing is lost meanwhile: results wait in the pipeline, follow-up requests in the
+    scheduler, and leases are ended only after both reached Redis again.
+    """
+
+    def __init__(self, url: str, limit: float) -> None:
+        self.url = url
+        self.limit = limit
+        self.since: float | None = None
+        self.error = ""
+
+    def failed(self, exc: Exception) -> None:
+        """A Redis call could not reach the server."""
+        if self.since is None:
+            self.since, self.error = time.monotonic(), str(exc)
+            log.warning(
+                "Redis at %s unreachable (%s): waiting up to %.0f s for it to come back",
+                self.url,
+                exc,
+                self.limit,
+            )
+
+    def ok(self) -> None:
+        """A Redis call went through: the outage, if any, is over."""
+        if self.since is not None:
+            log.warning("Redis is back after %.1f s", time.monotonic() - self.since)
+            self.since = None
+
+    @property
+    def expired(self) -> bool:
+        return self.since is not None and time.monotonic() - self.since >= self.limit
+
+    def message(self) -> str:
+        return (
+            f"cannot reach Redis at {self.url} for {self.limit:.0f} s ({self.error}); start "
+            "redis-server or fix --redis (the requests this worker held go back to the queue "
+            "once Redis is back)"
+        )
 
 
 class RunKeys:
@@ -357,9 +409,13 @@ class Membership:
 
     def claim_seed(self, key: str, source: str) -> bool:
         """True for the one worker per run that enqueues ``key``'s discovery pages."""
-        won = self.server.hsetnx(self.keys.seeded, key, f"{self.id}|pending")
+        mine = f"{self.id}|pending"
+        won = self.server.hsetnx(self.keys.seeded, key, mine)
+        if not won:  # ours all the same when a call before an outage had claimed it
+            won = self.server.hget(self.keys.seeded, key) == mine.encode()
         if won:
-            self.seeded.append(source)
+            if source not in self.seeded:
+                self.seeded.append(source)
             push_event(self.server, "seed", self.keys.token, source=source, worker=self.id)
         return bool(won)
 
@@ -435,6 +491,14 @@ class LeasedQueue(PriorityQueue):
                 del self.leases[field]
 
 
+@dataclass
+class _Unqueued:
+    """A request the scheduler could not queue yet (Redis unreachable)."""
+
+    request: Request
+    filtered: bool = False  # the duplicate filter has seen it
+
+
 class DistributedScheduler(Scheduler):
     """scrapy-redis's scheduler on this run's keys, plus run membership and the stop rule."""
 
@@ -456,24 +520,66 @@ class DistributedScheduler(Scheduler):
             dupefilter=dupefilter,
         )
         scheduler.stats = crawler.stats
+        scheduler.outage = Outage(
+            settings["INGEST_REDIS_URL"],
+            settings.getfloat("INGEST_REDIS_OUTAGE", DEFAULT_OUTAGE),
+        )
         scheduler._setup(crawler, membership)
         return scheduler
 
     def enqueue_request(self, request: Request) -> bool:
-        """scrapy-redis's, with today's stats API (no spider argument)."""
-        if not request.dont_filter and self.df.request_seen(request):
-            self.df.log(request, self.spider)
-            return False
+        """scrapy-redis's, with today's stats API (no spider argument); while Redis is
+        unreachable the request waits here (see :meth:`_flush_unqueued`)."""
+        waiting = _Unqueued(request)
+        if self.unqueued:  # keep the order: earlier ones first
+            self.unqueued.append(waiting)
+            return True
+        try:
+            return self._enqueue(waiting)
+        except UNREACHABLE as exc:
+            self.outage.failed(exc)
+            self.unqueued.append(waiting)
+            return True
+
+    def _enqueue(self, waiting: _Unqueued) -> bool:
+        request = waiting.request
+        if not waiting.filtered:
+            if not request.dont_filter and self.df.request_seen(request):
+                self.df.log(request, self.spider)
+                return False
+            waiting.filtered = True  # now in the duplicate filter: not asked twice
         request.meta[FETCH_ID] = secrets.token_hex(8)  # follows the request if it is re-queued
         self.queue.push(request)
         self.stats.inc_value("scheduler/enqueued/redis")
         return True
 
+    def _flush_unqueued(self) -> None:
+        """Queue what waited for Redis, before any lease ends: a request whose follow-ups
+        are not in Redis yet must stay leased, so that it is fetched again if we die."""
+        while self.unqueued:
+            self._enqueue(self.unqueued[0])
+            self.unqueued.popleft()
+
     def next_request(self) -> Request | None:
-        request = self.queue.pop()
+        try:
+            request = self.queue.pop()
+        except UNREACHABLE as exc:
+            self.outage.failed(exc)
+            return None
         if request is not None:
             self.stats.inc_value("scheduler/dequeued/redis")
         return request
+
+    def has_pending_requests(self) -> bool:
+        """Requests in the shared queue or waiting for Redis (unknown while it is away: yes,
+        so the spider is not closed by an outage)."""
+        if self.unqueued:
+            return True
+        try:
+            return len(self.queue) > 0
+        except UNREACHABLE as exc:
+            self.outage.failed(exc)
+            return True
 
     def _setup(self, crawler: Crawler, membership: Membership) -> None:
         self.crawler = crawler
@@ -481,7 +587,9 @@ class DistributedScheduler(Scheduler):
         self.max_idle = crawler.settings.getfloat("INGEST_REDIS_MAX_IDLE", 0)
         self.idle_since: float | None = None
         self.state = "work"
+        self._stopping: Any = None  # the close requested once Redis stayed away too long
         self.requeued_on_exit = 0
+        self.unqueued: deque[_Unqueued] = deque()  # requests waiting for Redis to come back
         self._loop = task.LoopingCall(self._tick)
         crawler.signals.connect(self._spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(self._spider_opened, signal=signals.spider_opened)
@@ -494,16 +602,21 @@ class DistributedScheduler(Scheduler):
         if len(self.queue):
             log.info("joined a run with %d requests queued", len(self.queue))
         # A worker has no database: per-URL state and the run's budgets live in Redis.
-        spider.store = RedisUrlState(self.server)
-        spider.budget = SharedBudget(self.server, self.membership.keys.budget)
-        spider.listings = SharedBudget(self.server, self.membership.keys.listings)
+        spider.store = RedisUrlState(self.server, self.outage)
+        spider.budget = SharedBudget(self.server, self.membership.keys.budget, self.outage)
+        spider.listings = SharedBudget(self.server, self.membership.keys.listings, self.outage)
 
     def close(self, reason: str) -> None:
         if self._loop.running:
             self._loop.stop()
-        self.queue.release_done(set())  # the engine waited for every request in progress
-        if self.state not in ("done", "ended"):
-            self.requeued_on_exit = self.membership.leave()
+        try:
+            if reason != REDIS_LOST:  # else results may be missing: every lease goes back
+                self._flush_unqueued()
+                self.queue.release_done(set())  # the engine waited for all in progress
+            if self.state not in ("done", "ended"):
+                self.requeued_on_exit = self.membership.leave()
+        except UNREACHABLE as exc:  # what we hold goes back when our heartbeat lapses
+            self.outage.failed(exc)
         self.spider.run_row = self.summary(reason)
         super().close(reason)
 
@@ -523,21 +636,31 @@ class DistributedScheduler(Scheduler):
             slot.nextcall.schedule()
 
     def _tick(self) -> None:
-        """Every TICK: end finished leases, heartbeat or report idle, and wake the engine when
-        the shared queue has work it has room for (Scrapy itself looks every 5 s only)."""
+        """Every TICK: queue what waited for Redis, end finished leases, heartbeat or report
+        idle, and wake the engine when the shared queue has work it has room for (Scrapy
+        itself looks every 5 s only). Stops the worker once Redis stayed away too long."""
         engine = self.crawler.engine
+        if self._stopping is not None:  # gave up on Redis: no lease may end now
+            return
         try:
+            self._flush_unqueued()
             self.queue.release_done(self._in_progress())
             if engine.spider_is_idle():
-                if self._check_idle() != "wait":
+                state = self._check_idle()
+                self.outage.ok()
+                if state != "wait":
                     self._nudge()
                 return
             if not self.membership.heartbeat():
                 self.state = "ended"
+            self.outage.ok()
             if not engine.needs_backout() and len(self.queue):
                 self._nudge()
-        except redis.exceptions.RedisError as exc:
-            log.warning("Redis unavailable (%s); retrying", exc)
+        except UNREACHABLE as exc:
+            self.outage.failed(exc)
+            if self.outage.expired and self._stopping is None:
+                log.info("%s: stopping", self.outage.message())
+                self._stopping = deferred_from_coro(engine.close_spider_async(reason=REDIS_LOST))
         except Exception:  # noqa: BLE001 - the heartbeat must go on, or others take our work
             log.exception("worker tick failed")
 
@@ -555,7 +678,11 @@ class DistributedScheduler(Scheduler):
 
     def _spider_idle(self, spider: Spider) -> None:
         """Keep an idle worker in the run until it is complete (or INGEST_REDIS_MAX_IDLE)."""
-        state = self._check_idle()
+        try:
+            state = self._check_idle()
+        except UNREACHABLE as exc:  # the tick decides when to give up
+            self.outage.failed(exc)
+            raise DontCloseSpider from None
         if state == "work":
             self._nudge()
         if state in ("work", "wait"):
@@ -564,8 +691,9 @@ class DistributedScheduler(Scheduler):
     def summary(self, reason: str) -> dict[str, Any]:
         """What this worker did, for ``ingest crawl`` to print."""
         stats = self.crawler.stats
-        status = "interrupted" if reason == "shutdown" else "finished"
+        status = {"shutdown": "interrupted", REDIS_LOST: "failed"}.get(reason, "finished")
         return {
+            "message": self.outage.message() if reason == REDIS_LOST else None,
             "distributed": True,
             "run": self.membership.keys.token,
             "worker": self.membership.id,
@@ -597,18 +725,37 @@ class SeedOnceMiddleware:
         return cls(crawler)
 
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
-        membership = _engine_scheduler(self.crawler).membership
+        scheduler = _engine_scheduler(self.crawler)
+        membership = scheduler.membership
         claims: dict[str, bool] = {}
         async for item_or_request in start:
             if isinstance(item_or_request, Request):
                 source = item_or_request.meta.get("source") or "?"
                 key = seed_key(source, item_or_request)
                 if key not in claims:
-                    claims[key] = membership.claim_seed(key, source)
+                    claim = membership.claim_seed
+                    claims[key] = await retried(scheduler.outage, claim, key, source)
                 if not claims[key]:
                     continue
             yield item_or_request
-        membership.seeds_done(k for k, won in claims.items() if won)
+        won = [k for k, won in claims.items() if won]
+        await retried(scheduler.outage, membership.seeds_done, won)
+
+
+async def retried(outage: Outage, call: Any, *args: Any, thread: bool = False) -> Any:
+    """``call(*args)`` (in a thread with ``thread``), run again every second while Redis is
+    unreachable, until ``outage`` gives up (then the error is raised: the worker is stopping)."""
+    while True:
+        try:
+            result = await asyncio.to_thread(call, *args) if thread else call(*args)
+        except UNREACHABLE as exc:
+            outage.failed(exc)
+            if outage.expired:
+                raise
+            await asyncio.sleep(1.0)
+        else:
+            outage.ok()
+            return result
 
 
 def seed_key(source: str, request: Request) -> str:
@@ -649,6 +796,7 @@ class RedisResultPipeline:
         scheduler = _engine_scheduler(self.crawler)
         self.server = scheduler.server
         self.membership = scheduler.membership
+        self.outage = scheduler.outage
 
     def process_item(self, item: dict[str, Any], spider: Spider | None = None) -> QueuedResult:
         return QueuedResult((k, v) for k, v in item.items() if k != "type")
@@ -659,23 +807,20 @@ class RedisResultPipeline:
         request = getattr(response, "request", None)
         fetch = request.meta.get(FETCH_ID) if request is not None else None
         data = encode_result(self.membership.keys.token, self.membership.id, fetch, item)
-        await self._redis(self.server.rpush, ITEMS, data)
+        try:
+            await self._redis(self.server.rpush, ITEMS, data)
+        except UNREACHABLE:  # the worker is stopping; the request's lease goes back
+            log.debug("result of %s not pushed: Redis unreachable", item.get("url"))
+            return
         self.pushed += 1
         self.crawler.stats.inc_value("ingest/redis_results")
         if self.pushed % 100 == 0:
             await self._wait_for_writer()
 
     async def _redis(self, call: Any, *args: Any) -> Any:
-        """Run a Redis call off the reactor thread; retry for up to five minutes."""
-        deadline = time.monotonic() + 300
-        while True:
-            try:
-                return await asyncio.to_thread(call, *args)
-            except redis.exceptions.ConnectionError as exc:
-                if time.monotonic() > deadline:
-                    raise
-                log.warning("Redis unreachable (%s); holding results", exc)
-                await asyncio.sleep(2.0)
+        """Run a Redis call off the reactor thread; while Redis is unreachable, hold the result
+        and retry (the request stays leased meanwhile) until the outage limit."""
+        return await retried(self.outage, call, *args, thread=True)
 
     async def _wait_for_writer(self) -> None:
         warned = False
@@ -690,13 +835,21 @@ class RedisUrlState:
     """What earlier runs stored per URL, from the writer's Redis mirror of the ``urls`` table.
 
     Stands in for the read-only Store the spider uses locally (only ``url_state`` is needed).
+    While Redis is unreachable every URL looks new: fetched once more rather than lost.
     """
 
-    def __init__(self, server: redis.Redis) -> None:
+    def __init__(self, server: redis.Redis, outage: Outage | None = None) -> None:
         self.server = server
+        self.outage = outage
 
     def url_state(self, url: str) -> dict[str, Any] | None:
-        raw = self.server.hget(URL_STATES, url)
+        try:
+            raw = self.server.hget(URL_STATES, url)
+        except UNREACHABLE as exc:
+            if self.outage is None:
+                raise
+            self.outage.failed(exc)
+            return None
         return json.loads(raw) if raw else None
 
     def close(self) -> None:
@@ -705,21 +858,41 @@ class RedisUrlState:
 
 class SharedBudget:
     """A per-source counter of the run shared by all its workers: the spider's ``budget``
-    (max_articles) and ``listings`` (INGEST_MAX_LISTING_PAGES), ``counter[source] += 1``."""
+    (max_articles) and ``listings`` (INGEST_MAX_LISTING_PAGES), ``counter[source] += 1``.
 
-    def __init__(self, server: redis.Redis, key: str) -> None:
+    While Redis is unreachable the worker counts on its own and adds its count when it is back.
+    """
+
+    def __init__(self, server: redis.Redis, key: str, outage: Outage | None = None) -> None:
         self.server = server
         self.key = key
+        self.outage = outage
         self._read: dict[str, int] = {}
+        self._unsent: Counter[str] = Counter()  # counted while Redis was away
 
     def __getitem__(self, source: str) -> int:
-        value = int(self.server.hget(self.key, source) or 0)
+        try:
+            value = int(self.server.hget(self.key, source) or 0) + self._unsent[source]
+        except UNREACHABLE as exc:
+            self._unreachable(exc)
+            value = self._read.get(source, 0)
         self._read[source] = value
         return value
 
     def __setitem__(self, source: str, value: int) -> None:
-        delta = value - self._read.get(source, 0)
-        self._read[source] = int(self.server.hincrby(self.key, source, delta))
+        delta = value - self._read.get(source, 0) + self._unsent[source]
+        try:
+            self._read[source] = int(self.server.hincrby(self.key, source, delta))
+            self._unsent[source] = 0
+        except UNREACHABLE as exc:
+            self._unreachable(exc)
+            self._read[source] = value
+            self._unsent[source] = delta
+
+    def _unreachable(self, exc: Exception) -> None:
+        if self.outage is None:
+            raise exc
+        self.outage.failed(exc)
 
 
 # -- results on the wire ------------------------------------------------------------------------

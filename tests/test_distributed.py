@@ -607,3 +607,121 @@ def test_max_articles_is_one_budget_for_all_workers(
     # Two workers may each pass the budget check at 19 at the same moment: at most one over.
     assert want_fetched <= fetched <= want_fetched + 1, (fetched, want_fetched)
     assert want_stored <= stored <= want_stored + 1
+
+
+# -- Redis going away mid-crawl ---------------------------------------------------------------
+
+
+class _PersistentRedis:
+    """A redis-server whose append-only file is synced on every write: stopped and started
+    again on the same port it still holds the run, as a production Redis with AOF does."""
+
+    def __init__(self, workdir: Path) -> None:
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.workdir = workdir
+        self.port = _free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        args = ["--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
+        args += ["--appendonly", "yes", "--appendfsync", "always", "--dir", str(self.workdir)]
+        self.proc = subprocess.Popen(
+            [_redis_binary() or "redis-server", *args],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        _wait_for(lambda: _pings(self.url), timeout=20, what="redis-server to answer")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()  # a clean shutdown: the append-only file is complete
+            self.proc.wait(timeout=30)
+            self.proc = None
+
+
+@pytest.fixture
+def persistent_redis(redis_server: str, tmp_path: Path) -> Iterator[_PersistentRedis]:
+    """(``redis_server`` only for its skip or failure when redis-server is not installed.)"""
+    server = _PersistentRedis(tmp_path / "redis")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _outage_worker(site: dict[str, Any], url: str, *settings: str) -> subprocess.Popen[str]:
+    args = ["--sources", str(site["sources"]), "--redis", url, *SLOW]
+    return _start("crawl", "site", *args, *(x for s in settings for x in ("-s", s)))
+
+
+def test_redis_restart_mid_crawl_loses_nothing(
+    site: dict[str, Any],
+    single: dict[str, Any],
+    persistent_redis: _PersistentRedis,
+    tmp_path: Path,
+) -> None:
+    """Redis restarts while pages are in flight: the worker says so once, holds its results and
+    follow-up requests, carries on when Redis is back, and the run stores what one process
+    stores."""
+    url = persistent_redis.url
+    worker = _outage_worker(site, url)
+    try:
+        _wait_for(lambda: _results_seen(url) >= ARTICLES // 4, timeout=240, what="results")
+        site["gate"].clear()  # pages requested now are answered while Redis is away
+        assert _results_seen(url) < ARTICLES, "the restart must land mid-crawl"
+        persistent_redis.stop()
+        time.sleep(2)
+        site["gate"].set()
+        time.sleep(2)
+        persistent_redis.start()
+        out, err = worker.communicate(timeout=300)
+    finally:
+        site["gate"].set()
+        if worker.poll() is None:
+            _kill(worker)
+    assert worker.returncode == 0, err[-3000:]
+    assert "Traceback" not in err, err[-3000:]
+    assert sum(" unreachable (" in line for line in err.splitlines()) == 1, err[-3000:]
+    assert "Redis is back after" in err and out.strip().endswith("run complete"), out
+
+    db = tmp_path / "distributed.db"
+    _finish(_drain(url, db, wait=False))
+    _assert_same(snapshot(db), single, runs=1)
+
+
+def test_redis_gone_stops_the_worker_in_one_line(
+    site: dict[str, Any],
+    single: dict[str, Any],
+    persistent_redis: _PersistentRedis,
+    tmp_path: Path,
+) -> None:
+    """Redis stays away: after INGEST_REDIS_OUTAGE the worker stops with one error line and
+    exit status 1; once Redis is back, the requests it held go back to the queue and the run
+    ends as one process's would."""
+    url = persistent_redis.url
+    settings = ("INGEST_REDIS_OUTAGE=3", f"INGEST_REDIS_WORKER_TTL={WORKER_TTL}")
+    worker = _outage_worker(site, url, *settings)
+    _wait_for(lambda: _results_seen(url) >= ARTICLES // 4, timeout=240, what="results")
+    assert _results_seen(url) < ARTICLES, "Redis must go away mid-crawl"
+    persistent_redis.stop()
+    try:
+        out, err = worker.communicate(timeout=120)
+    finally:
+        if worker.poll() is None:
+            _kill(worker)
+    assert worker.returncode == 1, f"{out}\n{err[-3000:]}"
+    assert "Traceback" not in err, err[-3000:]
+    lines = err.strip().splitlines()
+    assert sum(" unreachable (" in line for line in lines) == 1, err[-3000:]
+    assert lines[-1].startswith(f"Error: cannot reach Redis at {url} for 3 s ("), lines[-1]
+    assert "start redis-server or fix --redis" in lines[-1]
+    assert ": failed, " in out
+
+    persistent_redis.start()
+    line = _finish(_outage_worker(site, url, *settings))
+    assert line.strip().endswith("run complete"), line
+    db = tmp_path / "distributed.db"
+    _finish(_drain(url, db, wait=False))
+    _assert_same(snapshot(db), single, runs=1)

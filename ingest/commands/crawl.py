@@ -103,6 +103,8 @@ def crawl(
         from ingest.distributed import worker_summary
 
         click.echo(worker_summary(row))
+        if row.get("message"):
+            click.echo(f"Error: {row['message']}", err=True)
         sys.exit(exit_status(row))
     click.echo(_summary(row))
     if row["status"] == DEGRADED:

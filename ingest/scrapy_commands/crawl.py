@@ -73,4 +73,6 @@ class Command(ScrapyCrawlCommand):
         if row is None:
             print("Error: the crawl stopped before it recorded its run", file=sys.stderr)
             return 1
+        if row["status"] == "failed" and row.get("message"):
+            print(f"Error: {row['message']}", file=sys.stderr, flush=True)
         return exit_status(row)
