@@ -4,13 +4,15 @@
 them newest first and wires the ``articles_fts`` index to the search box; :func:`serve` runs
 Datasette on 127.0.0.1 unless another host is given (the database is then readable by anyone
 who can reach that address). Datasette opens the file read-only, so serving during a crawl is
-safe.
+safe, and :func:`read_only` answers requests that would write with 405 before Datasette sees
+them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,11 @@ from ingest.query import ARTICLE_COLUMN_DOCS, TITLE_WEIGHT, connect_readonly
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8001
+#: Methods that read; everything else (POST, PUT, PATCH, DELETE) is refused with 405.
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
+_REFUSAL = b"405 Method Not Allowed: ingest serve is read-only (it serves GET requests)\n"
+
+ASGIApp = Callable[[dict[str, Any], Callable[..., Any], Callable[..., Any]], Awaitable[None]]
 
 _TABLES: dict[str, dict[str, Any]] = {
     "runs": {
@@ -136,8 +143,32 @@ def serve(
     ds = datasette(db)
     check_port(host, port)
     asyncio.run(ds.invoke_startup())
-    config = uvicorn.Config(ds.app(), host=host, port=port, log_level=log_level, lifespan="on")
+    app = read_only(ds.app())
+    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, lifespan="on")
     uvicorn.Server(config).run()
+
+
+def read_only(app: ASGIApp) -> ASGIApp:
+    """``app`` behind a refusal of every request that would write.
+
+    Nothing served here may write (the file is open read-only), yet Datasette 0.65 answers a
+    POST to a table, a row or a read-only canned query with a 500 and a traceback in the log;
+    a clear 405 with an ``Allow`` header is what a client (or a scanner) should get.
+    """
+
+    async def guarded(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["method"] not in READ_METHODS:
+            headers = [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"allow", ", ".join(READ_METHODS).encode()),
+                (b"content-length", str(len(_REFUSAL)).encode()),
+            ]
+            await send({"type": "http.response.start", "status": 405, "headers": headers})
+            await send({"type": "http.response.body", "body": _REFUSAL})
+            return
+        await app(scope, receive, send)
+
+    return guarded
 
 
 def check_port(host: str, port: int) -> None:

@@ -148,6 +148,36 @@ def test_metadata_is_served_and_the_server_is_read_only(server):
     assert count == [{"n": 5}]
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/news/articles"),  # Datasette 0.65 itself: 500 "only POST to a canned query"
+        ("POST", "/news/search?q=storm"),  # a read-only canned query: 500
+        ("POST", "/news/articles/-/insert"),  # the 1.0 write API: 500
+        ("POST", "/news/articles/1/-/delete"),
+        ("POST", "/news?sql=delete+from+articles"),
+        ("PUT", "/news/articles"),
+        ("DELETE", "/news/articles/1"),
+    ],
+)
+def test_writes_are_refused_with_405(server, method, path):
+    request = urllib.request.Request(
+        server["base"] + path,
+        data=b'{"rows": [{"title": "x"}]}',
+        method=method,
+        headers={"Content-Type": "application/json"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(request, timeout=10)
+    assert info.value.code == 405
+    assert info.value.headers["Allow"] == "GET, HEAD, OPTIONS"
+    assert b"read-only" in info.value.read()
+    count = get_json(
+        f"{server['base']}/news.json?sql=select+count(*)+as+n+from+articles&_shape=array"
+    )
+    assert count == [{"n": 5}]  # nothing written, and the server still answers
+
+
 def listening_addresses(port):
     """Local addresses with a socket in LISTEN state on ``port`` (from /proc/net/tcp*)."""
     found = set()
