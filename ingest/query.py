@@ -8,10 +8,11 @@ The click commands in :mod:`ingest.commands.query` are thin layers over these fu
 
 from __future__ import annotations
 
+import math
 import re
 import sqlite3
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -393,10 +394,10 @@ def search(
 ) -> list[dict[str, Any]]:
     """Articles matching ``words`` in title or text, best first (bm25; title words weigh more).
 
-    The FTS5 index drives the query: MATCH on ``articles_fts`` gives candidate rowids, joined to
-    ``articles`` by rowid where the filters apply, so a million articles answer in milliseconds
-    for selective words. Each hit carries a ``snippet`` of the text and the ``title_marked``
-    with matched words between ``marks``. ``newest`` orders by publication time instead of rank.
+    The FTS5 index drives the query; :func:`choose_plan` decides from two cheap counts how the
+    filters are applied, so that no plan reads every matching article row from the (large)
+    articles table. Each hit carries a ``snippet`` of the text and the ``title_marked`` with
+    matched words between ``marks``. ``newest`` orders by publication time instead of rank.
     """
     filters = Filters.build(
         sources=sources, languages=languages, since=since, until=until, limit=limit
@@ -411,8 +412,7 @@ def search(
                 raise _sql_error(exc, "search") from None
             fts = fts_query(words, syntax=False)
             hits = _ranked(conn, fts, filters, newest)
-        for hit in hits:
-            hit.update(_snippet(conn, fts, hit.pop("rowid"), marks, snippet_words))
+        _add_snippets(conn, fts, hits, marks, snippet_words)
         return hits
     except sqlite3.OperationalError as exc:
         raise _sql_error(exc, "search") from None
@@ -420,24 +420,159 @@ def search(
         conn.close()
 
 
-def search_sql(fts: str, filters: Filters, newest: bool = False) -> tuple[str, list[Any]]:
-    """The ranking statement (rowid and score of the top hits) and its parameters.
+# -- search plans -------------------------------------------------------------------------------
+#
+# Reading an article row costs a random read in the biggest table (texts included: gigabytes for
+# a million articles), and bm25 costs about a microsecond per matching row. A word in a quarter
+# of a million articles makes both add up to a second, so each plan avoids the first and, where
+# it can, the second:
+#
+# index   no filter: rank inside the FTS index alone.
+# set     the filters keep fewer articles than the words match: their rowids come from a covering
+#         index (source, published_at) or (published_at), and only the matches among them are
+#         ranked.
+# ranked  the filters keep more articles than the words match (or filter on columns without an
+#         index, like the language): rank every match inside the index, then read articles in
+#         rank order until ``limit`` pass the filters.
+# recent  newest first: walk the published_at index from the newest article to the ``limit``-th
+#         match; that date minus two days bounds the answer (see :func:`_cutoff`), and the set
+#         plan ranks the matches published since.
+# lookup  every match read from articles by rowid: for a few matches, and the fallback.
 
-    It selects as little as possible, because it runs over every match: with no filter it ranks
-    inside the FTS5 index alone; with filters, ``CROSS JOIN`` fixes the join order so the index
-    yields the matching rowids first and each is looked up in ``articles`` by rowid to check the
-    filters (the articles table is never scanned). Titles and snippets are read afterwards for
-    the returned rows only.
+#: Up to this many matches ``--newest`` reads every matching article instead of walking dates.
+FEW_MATCHES = 200
+#: Rows of the first ``ranked`` round, as a multiple of the limit (the rest is streamed).
+RANKED_FIRST_ROUND = 10
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A search plan (see the table above) and the counts it was chosen from."""
+
+    name: str
+    matches: int | None = None  # rows the FTS query matches
+    filtered: int | None = None  # rows the indexed filters keep, counted up to matches + 1
+    rowids: tuple[int, int] | None = None  # smallest and largest rowid the filters keep
+    cutoff: str | None = None  # recent: only articles published on or after this day
+
+
+def _indexed_and_residual(filters: Filters) -> tuple[Filters, Filters]:
+    """The filters a covering index answers (source, dates) and the rest (language, words)."""
+    indexed = replace(filters, languages=(), min_words=None, search=None)
+    residual = replace(filters, sources=(), since=None, until=None, search=None)
+    return indexed, residual
+
+
+def choose_plan(conn: sqlite3.Connection, fts: str, filters: Filters, newest: bool = False) -> Plan:
+    """The cheapest plan for this query, from the number of matches and of filtered rows."""
+    indexed, residual = _indexed_and_residual(filters)
+    has_indexed = indexed.where("a")[0] != "1"
+    if not newest and not has_indexed and residual.where("a")[0] == "1":
+        return Plan("index")
+    matches = conn.execute(
+        "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", [fts]
+    ).fetchone()[0]
+    if matches == 0 or (newest and matches <= FEW_MATCHES):
+        return Plan("lookup", matches)
+    filtered = None
+    if has_indexed:
+        # Ranking: the set plan reads ``filtered`` index entries instead of ranking ``matches``
+        # rows. Newest first: it reads the article of each match in the set (about filtered *
+        # matches / articles rows), where walking the dates reads about limit * articles /
+        # filtered of them; the two are equal at filtered = articles * sqrt(limit / matches).
+        budget = matches
+        if newest:
+            articles = conn.execute("SELECT max(rowid) FROM articles").fetchone()[0] or 0
+            budget = int(articles * math.sqrt((filters.limit or 20) / matches))
+        filtered, rowids = _filtered_rows(conn, indexed, budget + 1)
+        if filtered <= budget:
+            return Plan("set", matches, filtered, rowids)
+    if not newest:
+        return Plan("ranked", matches, filtered)
+    cutoff = _cutoff(conn, fts, filters)
+    if cutoff is None:
+        return Plan("lookup", matches, filtered)
+    count, rowids = _filtered_rows(conn, indexed, None, cutoff)
+    return Plan("recent", matches, count, rowids, cutoff)
+
+
+def _filtered_rows(
+    conn: sqlite3.Connection, indexed: Filters, cap: int | None, cutoff: str | None = None
+) -> tuple[int, tuple[int, int] | None]:
+    """How many articles the indexed filters keep (at most ``cap``) and their rowid range."""
+    where, params = _set_where(indexed, cutoff)
+    count, low, high = conn.execute(
+        f"SELECT count(*), min(rowid), max(rowid) FROM (SELECT s.rowid FROM articles AS s"
+        f" WHERE {where}{' LIMIT ?' if cap is not None else ''})",
+        [*params, *([cap] if cap is not None else [])],
+    ).fetchone()
+    return count, (None if low is None else (low, high))
+
+
+def _set_where(indexed: Filters, cutoff: str | None) -> tuple[str, list[Any]]:
+    """Conditions on ``articles AS s`` for the set plan: the indexed filters and the cutoff."""
+    where, params = indexed.where("s")
+    if cutoff is not None:
+        where = ("" if where == "1" else where + " AND ") + "s.published_at >= ?"
+        params = [*params, cutoff]
+    return where, params
+
+
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def _cutoff(conn: sqlite3.Connection, fts: str, filters: Filters) -> str | None:
+    """A day before which no article can be among the ``limit`` newest matches, or None.
+
+    Walking the published_at index newest first (its raw strings, which keep each site's UTC
+    offset) finds the ``limit``-th matching article with a valid date, published on local day
+    D, so at least ``limit`` matches are later than D 00:00 minus 14 hours (the largest UTC
+    offset). An article stored as published before D - 2 days (local time, any offset down to
+    -12 hours) is earlier than D - 36 hours in UTC, so it cannot be among the newest. Rows
+    without a valid date sort last, after those ``limit``.
     """
+    where, params = filters.where("a")
+    row = conn.execute(
+        "SELECT a.published_at FROM articles AS a INDEXED BY idx_articles_published_at"
+        " WHERE +a.rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)"
+        f" AND {where} AND datetime(a.published_at) IS NOT NULL"
+        " ORDER BY a.published_at DESC LIMIT 1 OFFSET ?",
+        [fts, *params, (filters.limit or 20) - 1],
+    ).fetchone()
+    if row is None or not _ISO_DAY.match(row[0]):
+        return None
+    try:
+        day = date.fromisoformat(row[0][:10])
+    except ValueError:
+        return None
+    return (day - timedelta(days=2)).isoformat()
+
+
+def search_sql(
+    fts: str, filters: Filters, newest: bool = False, plan: Plan | str | None = None
+) -> tuple[str, list[Any]]:
+    """The ranking statement of a plan (rowid and score of the top hits) and its parameters.
+
+    It selects as little as possible, because it runs over every match; titles and snippets
+    are read afterwards for the returned rows only. Without ``plan``: ``index`` when there is
+    nothing to filter or sort by date, else ``lookup``, where ``CROSS JOIN`` fixes the join
+    order so the FTS index yields the matching rowids and each is looked up in ``articles`` by
+    rowid. The ``ranked`` plan has no single statement (see :func:`_rank_then_filter`).
+    """
+    if isinstance(plan, str):
+        plan = Plan(plan)
     score = f"bm25(articles_fts, {TITLE_WEIGHT}, 1.0)"
     where, params = filters.where("a")
     limit = filters.limit or 20
-    if where == "1" and not newest:
+    name = plan.name if plan else ("index" if where == "1" and not newest else "lookup")
+    if name in ("index", "ranked"):
         sql = (
             f"SELECT rowid, {score} AS score FROM articles_fts WHERE articles_fts MATCH ?"
-            " ORDER BY score, rowid LIMIT ?"
+            " ORDER BY score, rowid"
         )
-        return sql, [fts, limit]
+        return (sql + " LIMIT ?", [fts, limit]) if name == "index" else (sql, [fts])
+    if name in ("set", "recent"):
+        return _set_sql(fts, filters, newest, plan or Plan(name), score)
     order = "datetime(a.published_at) DESC, score" if newest else "score"
     sql = (
         f"SELECT a.rowid AS rowid, {score} AS score"
@@ -447,14 +582,90 @@ def search_sql(fts: str, filters: Filters, newest: bool = False) -> tuple[str, l
     return sql, [fts, *params, limit]
 
 
+def _set_sql(
+    fts: str, filters: Filters, newest: bool, plan: Plan, score: str
+) -> tuple[str, list[Any]]:
+    """The set plan: matches among the rowids the indexed filters keep, ranked.
+
+    ``+rowid`` keeps the IN list from being handed to FTS5 as rowid lookups (one index probe
+    per listed row); SQLite builds the list once and checks each match against it. The rowid
+    range of the list also bounds the FTS5 scan (recent articles have recent rowids)."""
+    indexed, residual = _indexed_and_residual(filters)
+    inner, inner_params = _set_where(indexed, plan.cutoff)
+    rest, rest_params = residual.where("a")
+    join = rest != "1" or newest
+    low, high = plan.rowids or (0, -1)
+    sql = (
+        f"SELECT articles_fts.rowid AS rowid, {score} AS score FROM articles_fts"
+        + (" CROSS JOIN articles AS a ON a.rowid = articles_fts.rowid" if join else "")
+        + " WHERE articles_fts MATCH ? AND articles_fts.rowid BETWEEN ? AND ?"
+        f" AND +articles_fts.rowid IN (SELECT s.rowid FROM articles AS s WHERE {inner})"
+        + (f" AND {rest}" if rest != "1" else "")
+        + " ORDER BY "
+        + ("datetime(a.published_at) DESC, score, a.rowid" if newest else "score, rowid")
+        + " LIMIT ?"
+    )
+    return sql, [fts, low, high, *inner_params, *rest_params, filters.limit or 20]
+
+
+def _rank_then_filter(
+    conn: sqlite3.Connection, fts: str, filters: Filters
+) -> list[tuple[int, float]]:
+    """The ranked plan: best matches first from the FTS index, kept if their article passes.
+
+    A first round ranks with a small LIMIT (SQLite then keeps only the top rows while sorting);
+    when too few of them pass, the whole ranking is streamed past them in growing chunks."""
+    limit = filters.limit or 20
+    sql, params = search_sql(fts, filters, plan="ranked")
+    first = max(limit * RANKED_FIRST_ROUND, 200)
+    rows = conn.execute(sql + " LIMIT ?", [*params, first]).fetchall()
+    kept = _passing(conn, rows, filters)
+    if len(kept) >= limit or len(rows) < first:
+        return kept[:limit]
+    cursor = conn.execute(sql, params)
+    cursor.fetchmany(first)  # the same rows as the first round: (score, rowid) is a total order
+    size = first
+    while len(kept) < limit and (rows := cursor.fetchmany(size)):
+        kept += _passing(conn, rows, filters)
+        size = min(size * 2, 5000)
+    return kept[:limit]
+
+
+def _passing(
+    conn: sqlite3.Connection, rows: list[tuple[int, float]], filters: Filters
+) -> list[tuple[int, float]]:
+    """``rows`` (rowid, score) whose article passes ``filters``, in the given order."""
+    where, params = filters.where("a")
+    marks = ", ".join("?" * len(rows))
+    good = {
+        r[0]
+        for r in conn.execute(
+            f"SELECT a.rowid FROM articles AS a WHERE a.rowid IN ({marks}) AND {where}",
+            [*(rowid for rowid, _ in rows), *params],
+        )
+    }
+    return [row for row in rows if row[0] in good]
+
+
 _HIT_COLUMNS = ("url", "title", "source", "language", "published_at", "word_count")
+
+
+def rank(
+    conn: sqlite3.Connection, fts: str, filters: Filters, newest: bool, plan: Plan
+) -> list[tuple[int, float]]:
+    """(rowid, bm25 score) of the top hits, by ``plan``: every plan gives the same rows."""
+    if plan.name == "ranked" and not newest:
+        return _rank_then_filter(conn, fts, filters)
+    if plan.name == "ranked":
+        plan = Plan("lookup")
+    return conn.execute(*search_sql(fts, filters, newest, plan)).fetchall()
 
 
 def _ranked(
     conn: sqlite3.Connection, fts: str, filters: Filters, newest: bool
 ) -> list[dict[str, Any]]:
     """Top hits without snippets: snippets cost, so they are made for the returned rows only."""
-    ranked = conn.execute(*search_sql(fts, filters, newest)).fetchall()
+    ranked = rank(conn, fts, filters, newest, choose_plan(conn, fts, filters, newest))
     if not ranked:
         return []
     marks = ", ".join("?" * len(ranked))
@@ -466,24 +677,49 @@ def _ranked(
         )
     }
     hits = []
-    for rank, (rowid, score) in enumerate(ranked, 1):
+    for position, (rowid, score) in enumerate(ranked, 1):
         hit = {"rowid": rowid, **dict(zip(_HIT_COLUMNS, rows[rowid], strict=True))}
-        hit["rank"] = rank
+        hit["rank"] = position
         hit["score"] = round(-score, 4)  # bm25 is negative: flip so higher is better
         hits.append(hit)
     return hits
 
 
-def _snippet(
-    conn: sqlite3.Connection, fts: str, rowid: int, marks: tuple[str, str], words: int
-) -> dict[str, str]:
-    row = conn.execute(
-        "SELECT highlight(articles_fts, 0, ?, ?), snippet(articles_fts, 1, ?, ?, '…', ?)"
-        " FROM articles_fts WHERE articles_fts MATCH ? AND rowid = ?",
-        [*marks, *marks, words, fts, rowid],
-    ).fetchone()
-    title, snippet = row if row else (None, "")
-    return {"title_marked": title, "snippet": " ".join((snippet or "").split())}
+def _add_snippets(
+    conn: sqlite3.Connection,
+    fts: str,
+    hits: list[dict[str, Any]],
+    marks: tuple[str, str],
+    words: int,
+) -> None:
+    """Set ``title_marked`` and ``snippet`` of each hit (and drop its ``rowid``).
+
+    One statement per hit seeks straight to its row. A prefix query (``harb*``) is instead
+    answered by one statement for all hits: FTS5 expands a prefix into all its terms' rows each
+    time a statement starts, which for a common prefix costs as much as the search itself."""
+    sql = (
+        "SELECT rowid, highlight(articles_fts, 0, ?, ?), snippet(articles_fts, 1, ?, ?, '…', ?)"
+        " FROM articles_fts WHERE articles_fts MATCH ? AND "
+    )
+    rowids = [hit.pop("rowid") for hit in hits]
+    found: dict[int, tuple[str | None, str | None]] = {}
+    if "*" in fts and len(rowids) > 1:
+        found = {
+            r[0]: r[1:]
+            for r in conn.execute(
+                sql + f"+rowid IN ({', '.join('?' * len(rowids))})",
+                [*marks, *marks, words, fts, *rowids],
+            )
+        }
+    else:
+        for rowid in rowids:
+            row = conn.execute(sql + "rowid = ?", [*marks, *marks, words, fts, rowid]).fetchone()
+            if row:
+                found[rowid] = row[1:]
+    for hit, rowid in zip(hits, rowids, strict=True):
+        title, snippet = found.get(rowid, (None, ""))
+        hit["title_marked"] = title
+        hit["snippet"] = " ".join((snippet or "").split())
 
 
 # -- statistics -------------------------------------------------------------------------------
