@@ -9,53 +9,25 @@ import click
 from click.core import ParameterSource
 
 from ingest import crawl as crawl_lib
+from ingest.commands.options import db_option, redis_option, settings_option, sources_option
 from ingest.health import DEGRADED, exit_status
-from ingest.sources import DEFAULT_SOURCES_FILE
-from ingest.storage import DEFAULT_DB
-
-db_option = click.option(
-    "--db",
-    default=DEFAULT_DB,
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="SQLite database to write.",
-)
-sources_option = click.option(
-    "--sources",
-    "sources_file",
-    default=DEFAULT_SOURCES_FILE,
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="Sources file (TOML).",
-)
 
 
 @click.command()
 @click.argument("names", nargs=-1)
-@db_option
-@sources_option
+@db_option("SQLite database to write.")
+@sources_option()
 @click.option("--url", "urls", multiple=True, help="Ingest this article URL (repeatable).")
 @click.option("--site", help="Crawl a site not in the sources file, discovering its feeds.")
-@click.option(
-    "-s",
-    "--set",
-    "overrides",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="Override a Scrapy/ingest setting, e.g. -s CONCURRENT_REQUESTS=8.",
-)
+@settings_option("Override a Scrapy/ingest setting, e.g. -s CONCURRENT_REQUESTS=8.")
 @click.option(
     "--refetch",
     is_flag=True,
     help="Fetch every discovered URL again, even those stored and unchanged.",
 )
-@click.option(
-    "--redis",
-    "redis_url",
-    envvar="INGEST_REDIS_URL",
-    metavar="URL",
-    help="Be one of N workers sharing a Redis queue (redis://HOST:PORT/N); `ingest drain` "
-    "stores the results. Also INGEST_REDIS_URL.",
+@redis_option(
+    "Be one of N workers sharing a Redis queue (redis://HOST:PORT/N); `ingest drain` "
+    "stores the results. Also INGEST_REDIS_URL."
 )
 @click.option("-v", "--verbose", count=True, help="Show Scrapy's log (-vv for debug).")
 def crawl(

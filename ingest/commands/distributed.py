@@ -8,25 +8,14 @@ import signal
 import click
 
 from ingest import distributed
-from ingest.storage import DEFAULT_DB
+from ingest.commands.options import db_option, redis_option
 
 
 @click.command("drain")
-@click.option(
-    "--redis",
-    "redis_url",
-    envvar="INGEST_REDIS_URL",
-    required=True,
-    metavar="URL",
-    help="Redis of the crawl workers, redis://HOST:PORT/N (or INGEST_REDIS_URL).",
+@redis_option(
+    "Redis of the crawl workers, redis://HOST:PORT/N (or INGEST_REDIS_URL).", required=True
 )
-@click.option(
-    "--db",
-    default=DEFAULT_DB,
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="SQLite database to write.",
-)
+@db_option("SQLite database to write.")
 @click.option(
     "--batch",
     default=200,

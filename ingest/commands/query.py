@@ -16,14 +16,10 @@ from typing import Any
 import click
 
 from ingest import query as query_lib
-from ingest.defaults import DEFAULT_DB
+from ingest.commands.options import db_option as shared_db_option
 
-db_option = click.option(
-    "--db",
-    default=DEFAULT_DB,
-    show_default=True,
-    metavar="PATH",
-    help="news-ingest database to read (opened read-only).",
+db_option = shared_db_option(
+    "news-ingest database to read (opened read-only).", metavar="PATH", type=None
 )
 
 

@@ -16,47 +16,24 @@ from typing import Any
 
 import click
 
+from ingest.commands.options import db_option, settings_option, sources_option
 from ingest.errors import UserError
 from ingest.sources import DEFAULT_SOURCES_FILE
-from ingest.storage import DEFAULT_DB
-
-db_option = click.option(
-    "--db",
-    default=DEFAULT_DB,
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="SQLite database.",
-)
-
 
 # -- ingest schedule ------------------------------------------------------------------------
 
 
 @click.command()
 @click.argument("names", nargs=-1)
-@db_option
-@click.option(
-    "--sources",
-    "sources_file",
-    default=DEFAULT_SOURCES_FILE,
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="Sources file (TOML); re-read when it changes.",
-)
+@db_option()
+@sources_option("Sources file (TOML); re-read when it changes.")
 @click.option(
     "--every",
     "default_every",
     metavar="SPEC",
     help='Schedule for sources without their own `every` ("30m", "6h", "0 * * * *").',
 )
-@click.option(
-    "-s",
-    "--set",
-    "overrides",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="Setting passed to every `ingest crawl` run (repeatable).",
-)
+@settings_option("Setting passed to every `ingest crawl` run (repeatable).")
 @click.option("--max-runs", type=int, help="Stop after this many runs (default: never).")
 def schedule(
     names: tuple[str, ...],
@@ -119,7 +96,7 @@ _COLUMNS = [
 
 
 @click.command()
-@db_option
+@db_option()
 @click.option("-n", "--limit", default=20, show_default=True, help="How many recent runs.")
 @click.option("--source", metavar="NAME", help="Only runs that crawled this source.")
 @click.option("--id", "run_id", type=int, help="Show one run in full, with per-source health.")
@@ -284,7 +261,7 @@ def _figure(value: Any, key: str) -> str:
 
 
 @click.command()
-@db_option
+@db_option()
 @click.option("--source", "sources", multiple=True, metavar="NAME", help="Only this source.")
 @click.option(
     "--sources",
