@@ -38,17 +38,27 @@ class Theme:
     def amp_path(self, s: Summary) -> str | None:
         return None
 
+    # Listings: page 1 is the folder (``/category/SLUG/``), page N is ``listing_page`` below it.
+    section_dir = "/category/"
+    tag_dir = "/tag/"
+    author_dir = "/author/"
+    listing_page = "page/{page}/"
+
     def home_path(self, page: int) -> str:
-        raise NotImplementedError
+        return self.paged("/", page)
 
     def section_path(self, slug: str, page: int) -> str:
-        raise NotImplementedError
+        return self.paged(f"{self.section_dir}{slug}/", page)
 
     def tag_path(self, slug: str, page: int) -> str:
-        raise NotImplementedError
+        return self.paged(f"{self.tag_dir}{slug}/", page)
 
     def author_path(self, slug: str, page: int) -> str:
-        raise NotImplementedError
+        return self.paged(f"{self.author_dir}{slug}/", page)
+
+    def paged(self, first: str, page: int) -> str:
+        """Page ``page`` of the listing whose first page is at ``first``."""
+        return first if page == 1 else first + self.listing_page.format(page=page)
 
     def media_path(self, name: str, s: Summary | None) -> str:
         raise NotImplementedError
@@ -187,6 +197,14 @@ def _padding_block(size: int = 200_000) -> str:
 
 
 _PADDING = _padding_block()
+
+
+def end_page(page: str, s: Summary, site: SiteInfo) -> str:
+    """Close an article page; in synthetic mode pad it first to its target size."""
+    tail = "</body>\n</html>\n"
+    if site.pad_to:
+        page += padding(site.pad_to(s.post_id), len(page) + len(tail), s.post_id)
+    return page + tail
 
 
 def padding(target: int, current: int, seed: int) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 
 from ..common import BYLINE_WORD, PageContext, Summary, esc, human_date, join_names
 from ..model import SiteArticle, slugify
-from .base import SiteInfo, Theme, body_html, padding
+from .base import SiteInfo, Theme, body_html, end_page
 
 
 class MinimalTheme(Theme):
@@ -23,17 +23,9 @@ class MinimalTheme(Theme):
     def article_path(self, s: Summary) -> str:
         return f"/posts/{s.slug}/"
 
-    def home_path(self, page: int) -> str:
-        return "/" if page == 1 else f"/page/{page}/"
-
-    def section_path(self, slug: str, page: int) -> str:
-        return f"/categories/{slug}/" + ("" if page == 1 else f"page/{page}/")
-
-    def tag_path(self, slug: str, page: int) -> str:
-        return f"/tags/{slug}/" + ("" if page == 1 else f"page/{page}/")
-
-    def author_path(self, slug: str, page: int) -> str:
-        return f"/authors/{slug}/" + ("" if page == 1 else f"page/{page}/")
+    section_dir = "/categories/"
+    tag_dir = "/tags/"
+    author_dir = "/authors/"
 
     def media_path(self, name: str, s: Summary | None) -> str:
         return f"/files/{name}"
@@ -100,10 +92,7 @@ class MinimalTheme(Theme):
             )
         )
         page = self._page(f"{a.title} | {site.name}", a.language, site, main)
-        tail = "</body>\n</html>\n"
-        if site.pad_to:
-            page += padding(site.pad_to(s.post_id), len(page) + len(tail), s.post_id)
-        return page + tail
+        return end_page(page, s, site)
 
     def render_listing(
         self,

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from ..boilerplate import phrases
 from ..common import BYLINE_WORD, PageContext, Summary, author_bio, esc, human_date
 from ..model import BASE, SiteArticle, slugify
-from .base import SiteInfo, Theme, body_html, insert_points, padding
+from .base import SiteInfo, Theme, body_html, end_page, insert_points
 
 _FOOTER_LINKS = [
     "Impressum",
@@ -37,17 +37,10 @@ class PortalTheme(Theme):
     def article_path(self, s: Summary) -> str:
         return f"/{s.section_slug}/{s.slug}-a{s.post_id}.html"
 
-    def home_path(self, page: int) -> str:
-        return "/" if page == 1 else f"/seite-{page}.html"
-
-    def section_path(self, slug: str, page: int) -> str:
-        return f"/{slug}/" if page == 1 else f"/{slug}/seite-{page}.html"
-
-    def tag_path(self, slug: str, page: int) -> str:
-        return f"/thema/{slug}/" if page == 1 else f"/thema/{slug}/seite-{page}.html"
-
-    def author_path(self, slug: str, page: int) -> str:
-        return f"/autoren/{slug}/" if page == 1 else f"/autoren/{slug}/seite-{page}.html"
+    section_dir = "/"  # sections at the top: /politik/, /politik/seite-2.html
+    tag_dir = "/thema/"
+    author_dir = "/autoren/"
+    listing_page = "seite-{page}.html"
 
     def media_path(self, name: str, s: Summary | None) -> str:
         folder = "dokumente" if name.endswith(".pdf") else "bilder"
@@ -287,10 +280,7 @@ class PortalTheme(Theme):
             f'<section class="teaser-list related"><h2>{esc(p.related)}</h2>{related}</section>\n'
             "</main>\n" + self._sidebar(ctx.popular, site) + "</div>\n" + self._footer(site)
         )
-        tail = "</body>\n</html>\n"
-        if site.pad_to:
-            page += padding(site.pad_to(s.post_id), len(page) + len(tail), s.post_id)
-        return page + tail
+        return end_page(page, s, site)
 
     def render_listing(
         self,

@@ -17,7 +17,7 @@ from ..common import (
     join_names,
 )
 from ..model import BASE, SiteArticle, slugify
-from .base import SiteInfo, Theme, body_html, insert_points, padding
+from .base import SiteInfo, Theme, body_html, end_page, insert_points
 
 _LOCALE = {"en": "en_US", "de": "de_DE", "es": "es_ES", "fr": "fr_FR", "ru": "ru_RU", "ja": "ja"}
 _CSS = (
@@ -56,17 +56,9 @@ class WordPressTheme(Theme):
     def amp_path(self, s: Summary) -> str | None:
         return f"{self.article_path(s)}amp/" if s.amp else None
 
-    def home_path(self, page: int) -> str:
-        return "/" if page == 1 else f"/page/{page}/"
-
-    def section_path(self, slug: str, page: int) -> str:
-        return f"/category/{slug}/" + ("" if page == 1 else f"page/{page}/")
-
-    def tag_path(self, slug: str, page: int) -> str:
-        return f"/tag/{slug}/" + ("" if page == 1 else f"page/{page}/")
-
-    def author_path(self, slug: str, page: int) -> str:
-        return f"/author/{slug}/" + ("" if page == 1 else f"page/{page}/")
+    section_dir = "/category/"
+    tag_dir = "/tag/"
+    author_dir = "/author/"
 
     def media_path(self, name: str, s: Summary | None) -> str:
         when = f"{s.published:%Y/%m}" if s else "2024/01"
@@ -521,10 +513,7 @@ class WordPressTheme(Theme):
         return self._finish(page, s, site)
 
     def _finish(self, page: str, s: Summary, site: SiteInfo) -> str:
-        tail = "</body>\n</html>\n"
-        if site.pad_to:
-            page += padding(site.pad_to(s.post_id), len(page) + len(tail), s.post_id)
-        return page + tail
+        return end_page(page, s, site)
 
     def render_amp(self, a: SiteArticle, s: Summary, ctx: PageContext, site: SiteInfo) -> str:
         p = phrases(a.language)
