@@ -48,7 +48,7 @@ class WireCompressionMiddleware(HttpCompressionMiddleware):
         if self._keep_encoded(request, response):
             request.meta[ENCODED] = "gzip"
             return response
-        return super().process_response(request, response, spider)
+        return super().process_response(request, response)
 
     @staticmethod
     def _keep_encoded(request: Request, response: Response) -> bool:

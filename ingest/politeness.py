@@ -105,7 +105,7 @@ class SafeMetaRefreshMiddleware(_RedirectPolicy, MetaRefreshMiddleware):
     ) -> Request | Response:
         if request.meta.get(ENCODED):
             return response
-        return super().process_response(request, response, spider)
+        return super().process_response(request, response)
 
 
 class BackoffRetryMiddleware(RetryMiddleware):
