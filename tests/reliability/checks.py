@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.reliability.faults import Story
+from tests.reliability.faults import FaultSite, Story
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -62,6 +62,10 @@ class CrawlResult:
 
     def brief(self) -> str:
         return f"exit {self.returncode} in {self.seconds:.1f} s; stderr: {self.stderr[-1500:]}"
+
+    def figures(self) -> str:
+        """Exit status, wall time and peak memory, for the report."""
+        return f"exit {self.returncode} in {self.seconds:.1f} s, peak RSS {self.peak_rss_mb:.0f} MB"
 
 
 def ingest_args(*args: str, settings: dict[str, str] | None = None) -> list[str]:
@@ -285,6 +289,25 @@ def ledger(db: Path, stories: dict[str, Story]) -> Ledger:
     return out
 
 
+#: (query counting the rows that show a problem, the problem) for :func:`integrity`.
+_COUNTED_PROBLEMS = [
+    (
+        "SELECT count(*) FROM fetch_log f WHERE f.outcome IN ('new', 'updated', 'unchanged')"
+        " AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.url = f.article_url)",
+        "fetch-log rows say stored but the article is missing",
+    ),
+    (
+        "SELECT count(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM fetch_log f"
+        " WHERE f.article_url = a.url AND f.outcome IN ('new', 'updated'))",
+        "articles with no fetch-log row that stored them",
+    ),
+    (
+        "SELECT count(*) FROM articles WHERE text IS NULL OR trim(text) = ''",
+        "articles with empty text",
+    ),
+]
+
+
 def integrity(db: Path) -> list[str]:
     """Problems found: SQLite's integrity check, articles without their full-text row (or the
     reverse), stored outcomes without an article, articles the fetch log never stored."""
@@ -295,23 +318,10 @@ def integrity(db: Path) -> list[str]:
         arts = {r[0] for r in conn.execute("SELECT rowid FROM articles")}
         if fts != arts:
             problems.append(f"FTS out of sync: {len(arts - fts)} missing, {len(fts - arts)} extra")
-        orphans = conn.execute(
-            "SELECT count(*) FROM fetch_log f WHERE f.outcome IN ('new', 'updated', 'unchanged')"
-            " AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.url = f.article_url)"
-        ).fetchone()[0]
-        if orphans:
-            problems.append(f"{orphans} fetch-log rows say stored but the article is missing")
-        unlogged = conn.execute(
-            "SELECT count(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM fetch_log f"
-            " WHERE f.article_url = a.url AND f.outcome IN ('new', 'updated'))"
-        ).fetchone()[0]
-        if unlogged:
-            problems.append(f"{unlogged} articles with no fetch-log row that stored them")
-        empty = conn.execute(
-            "SELECT count(*) FROM articles WHERE text IS NULL OR trim(text) = ''"
-        ).fetchone()[0]
-        if empty:
-            problems.append(f"{empty} articles with empty text")
+        for sql, problem in _COUNTED_PROBLEMS:
+            count = conn.execute(sql).fetchone()[0]
+            if count:
+                problems.append(f"{count} {problem}")
         return problems
     finally:
         conn.close()
@@ -320,3 +330,46 @@ def integrity(db: Path) -> list[str]:
 def run_row(db: Path, run_id: int | None = None) -> dict[str, Any]:
     sql = "SELECT * FROM runs " + ("WHERE id = ?" if run_id else "ORDER BY id DESC LIMIT 1")
     return query(db, sql, [run_id] if run_id else [])[0]
+
+
+def check_crawl_survived(
+    obs: Any, result: CrawlResult, db: Path, expected: dict[str, Story]
+) -> None:
+    """The verdict every fault crawl shares, recorded in the report row ``obs``: the crawl ran to
+    its end (exit 0, or 3 for a health alert) without a traceback, stored every ``expected``
+    article once and left the database intact."""
+    obs.saw(result.figures())
+    book = ledger(db, expected)
+    obs.count(book)
+    problems = integrity(db)
+    obs.saw("integrity ok" if not problems else f"integrity: {problems}")
+    assert result.returncode in COMPLETED, result.brief()
+    assert not result.traceback, result.brief()
+    assert book.ok(), book
+    assert not problems
+
+
+@dataclass
+class FaultCrawl:
+    """A finished crawl of a fault site, and what its tests ask of it (by root-relative path)."""
+
+    site: FaultSite
+    result: CrawlResult
+    db: Path
+
+    def log(self, path: str) -> list[dict[str, Any]]:
+        return fetch_log(self.db, self.site.url(path))
+
+    def stored(self, path: str) -> dict[str, Any] | None:
+        return article(self.db, self.site.url(path))
+
+    def outcomes(self, path: str) -> list[str]:
+        return outcomes(self.db, self.site.url(path))
+
+    def observe(self, obs: Any, path: str, before: str = "") -> list[dict[str, Any]]:
+        """The fetch log of ``path``, recorded (after ``before``) in the report row ``obs``,
+        which also counts the articles stored twice (none may be)."""
+        log = self.log(path)
+        obs.saw(f"{before}{logged(log)}")
+        obs.count(ledger(self.db, {}))
+        return log

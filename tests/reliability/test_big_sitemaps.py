@@ -123,8 +123,7 @@ def test_million_entries_with_a_budget(crawled: Crawled, report) -> None:
     )
     log = query(r.db, "SELECT * FROM fetch_log WHERE outcome = 'discovery'")
     fetched = sum(len(v) for k, v in crawled.site.hits.items() if k.startswith("/s/"))
-    obs.saw(f"exit {r.returncode} in {r.seconds:.1f} s, peak RSS {r.peak_rss_mb:.0f} MB; "
-            f"{logged(log)}")  # fmt: skip
+    obs.saw(f"{r.figures()}; {logged(log)}")
     book = ledger(r.db, crawled.site.expected())
     obs.count(book)
     assert r.returncode in COMPLETED, r.brief()
@@ -144,8 +143,7 @@ def test_million_entries_all_read(crawled: Crawled, report) -> None:
         "the budgeted crawl's; good articles stored once",
     )
     log = query(r.db, "SELECT * FROM fetch_log WHERE outcome = 'discovery'")
-    obs.saw(f"exit {r.returncode} in {r.seconds:.1f} s, peak RSS {r.peak_rss_mb:.0f} MB; "
-            f"{logged(log)}")  # fmt: skip
+    obs.saw(f"{r.figures()}; {logged(log)}")
     book = ledger(r.db, crawled.site.expected())
     obs.count(book)
     assert r.returncode in COMPLETED, r.brief()

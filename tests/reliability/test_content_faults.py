@@ -6,19 +6,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 from tests.reliability import faults as F
 from tests.reliability.checks import (
-    COMPLETED,
-    CrawlResult,
-    article,
+    FaultCrawl,
+    check_crawl_survived,
     crawl,
-    fetch_log,
-    integrity,
     ledger,
     logged,
 )
@@ -65,17 +60,7 @@ def japanese(tag: str) -> F.Story:
     )
 
 
-@dataclass
-class Crawled:
-    site: F.FaultSite
-    result: CrawlResult
-    db: Path
-
-    def log(self, path: str) -> list[dict]:
-        return fetch_log(self.db, self.site.url(path))
-
-    def stored(self, path: str) -> dict | None:
-        return article(self.db, self.site.url(path))
+Crawled = FaultCrawl
 
 
 def _page(story: F.Story, **kwargs: str) -> str:
@@ -202,16 +187,7 @@ def test_crawl_survives_every_content_fault(crawled: Crawled, report) -> None:
         "all content faults in one crawl",
         "crawl ends (exit 0 or 3), no traceback, good and recoverable pages stored once, DB ok",
     )
-    r = crawled.result
-    obs.saw(f"exit {r.returncode} in {r.seconds:.1f} s, peak RSS {r.peak_rss_mb:.0f} MB")
-    book = ledger(crawled.db, crawled.site.expected())
-    obs.count(book)
-    problems = integrity(crawled.db)
-    obs.saw("integrity ok" if not problems else f"integrity: {problems}")
-    assert r.returncode in COMPLETED, r.brief()
-    assert not r.traceback, r.brief()
-    assert book.ok(), book
-    assert not problems
+    check_crawl_survived(obs, crawled.result, crawled.db, crawled.site.expected())
 
 
 @pytest.mark.parametrize(
@@ -225,9 +201,7 @@ def test_crawl_survives_every_content_fault(crawled: Crawled, report) -> None:
 )
 def test_binary_bodies_are_not_stored(crawled: Crawled, report, path, label) -> None:
     obs = report(label, "logged not_html, nothing stored")
-    log = crawled.log(path)
-    obs.saw(logged(log))
-    obs.count(ledger(crawled.db, {}))
+    log = crawled.observe(obs, path)
     assert [r["outcome"] for r in log] == ["not_html"]
     assert crawled.stored(path) is None
 
@@ -243,9 +217,7 @@ def test_binary_bodies_are_not_stored(crawled: Crawled, report, path, label) -> 
 )
 def test_pages_without_text_are_logged_empty(crawled: Crawled, report, path, label) -> None:
     obs = report(label, "logged empty, nothing stored (no script text as article)")
-    log = crawled.log(path)
-    obs.saw(logged(log))
-    obs.count(ledger(crawled.db, {}))
+    log = crawled.observe(obs, path)
     assert [r["outcome"] for r in log] == ["empty"]
     assert crawled.stored(path) is None
 

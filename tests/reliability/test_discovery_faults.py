@@ -16,11 +16,9 @@ import pytest
 
 from tests.reliability import faults as F
 from tests.reliability.checks import (
-    COMPLETED,
-    CrawlResult,
+    FaultCrawl,
+    check_crawl_survived,
     crawl,
-    fetch_log,
-    integrity,
     ledger,
     logged,
     query,
@@ -65,14 +63,8 @@ def hostile(kind: str, origin: str, canary: Path, root: str, pad: bool = False) 
 
 
 @dataclass
-class Crawled:
-    site: F.FaultSite
+class Crawled(FaultCrawl):
     offsite: F.FaultSite
-    result: CrawlResult
-    db: Path
-
-    def log(self, path: str) -> list[dict]:
-        return fetch_log(self.db, self.site.url(path))
 
     def requested(self, pattern: str) -> list[str]:
         return [
@@ -247,7 +239,8 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawled]:
         )
         db = tmp / "news.db"
         settings = {"INGEST_MAX_LISTING_PAGES": str(TRAP_MAX_LISTINGS)}
-        yield Crawled(site, offsite, crawl(db, sources, "disc", "traps", settings=settings), db)
+        result = crawl(db, sources, "disc", "traps", settings=settings)
+        yield Crawled(site, result, db, offsite)
 
 
 def test_crawl_survives_every_discovery_fault(crawled: Crawled, report) -> None:
@@ -255,16 +248,7 @@ def test_crawl_survives_every_discovery_fault(crawled: Crawled, report) -> None:
         "all discovery faults in one crawl (2 sources)",
         "crawl ends (exit 0 or 3), no traceback, feed and sitemap articles stored once, DB ok",
     )
-    r = crawled.result
-    obs.saw(f"exit {r.returncode} in {r.seconds:.1f} s, peak RSS {r.peak_rss_mb:.0f} MB")
-    book = ledger(crawled.db, crawled.site.expected())
-    obs.count(book)
-    problems = integrity(crawled.db)
-    obs.saw("integrity ok" if not problems else f"integrity: {problems}")
-    assert r.returncode in COMPLETED, r.brief()
-    assert not r.traceback, r.brief()
-    assert book.ok(), book
-    assert not problems
+    check_crawl_survived(obs, crawled.result, crawled.db, crawled.site.expected())
 
 
 @pytest.mark.parametrize(
@@ -279,9 +263,7 @@ def test_crawl_survives_every_discovery_fault(crawled: Crawled, report) -> None:
 )
 def test_malformed_discovery_documents_are_logged(crawled, report, path, label) -> None:
     obs = report(label, "logged bad_discovery with the reason, crawl goes on")
-    log = crawled.log(path)
-    obs.saw(logged(log))
-    obs.count(ledger(crawled.db, {}))
+    log = crawled.observe(obs, path)
     assert [r["outcome"] for r in log] == ["bad_discovery"]
     assert crawled.result.peak_rss_mb < 400
 
@@ -289,9 +271,7 @@ def test_malformed_discovery_documents_are_logged(crawled, report, path, label) 
 def test_sitemap_with_the_wrong_root_yields_nothing(crawled: Crawled, report) -> None:
     path = "/sitemaps/wrong-root.xml"
     obs = report("well-formed XML that is no sitemap", "read, 0 entries, nothing fetched")
-    log = crawled.log(path)
-    obs.saw(logged(log))
-    obs.count(ledger(crawled.db, {}))
+    log = crawled.observe(obs, path)
     assert len(log) == 1 and "0 entries" in (log[0]["detail"] or "")
 
 

@@ -15,16 +15,14 @@ import pytest
 
 from tests.reliability import faults as F
 from tests.reliability.checks import (
-    COMPLETED,
     FAST,
-    CrawlResult,
+    FaultCrawl,
     article,
+    check_crawl_survived,
     crawl,
     fetch_log,
-    integrity,
     ledger,
     logged,
-    outcomes,
 )
 
 MAXSIZE = int(FAST["DOWNLOAD_MAXSIZE"])
@@ -33,18 +31,9 @@ BACKOFF = float(FAST["RETRY_BACKOFF_BASE"])
 
 
 @dataclass
-class Crawled:
-    site: F.FaultSite
+class Crawled(FaultCrawl):
     offsite: F.FaultSite
-    result: CrawlResult
-    db: Path
     robots: dict[str, F.FaultSite]
-
-    def log(self, path: str) -> list[dict]:
-        return fetch_log(self.db, self.site.url(path))
-
-    def outcomes(self, path: str) -> list[str]:
-        return outcomes(self.db, self.site.url(path))
 
 
 def build(site: F.FaultSite, offsite: F.FaultSite) -> None:
@@ -214,7 +203,7 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawled]:
         sources.write_text("\n".join(entries))
         db = tmp / "news.db"
         result = crawl(db, sources, "faults", *ROBOTS)
-        yield Crawled(site, offsite, result, db, robots)
+        yield Crawled(site, result, db, offsite, robots)
 
 
 def test_crawl_survives_every_http_fault(crawled: Crawled, report) -> None:
@@ -222,16 +211,7 @@ def test_crawl_survives_every_http_fault(crawled: Crawled, report) -> None:
         "all HTTP faults in one crawl",
         "crawl ends (exit 0, or 3: health alert), no traceback, good articles stored once, DB ok",
     )
-    r = crawled.result
-    obs.saw(f"exit {r.returncode} in {r.seconds:.1f} s, peak RSS {r.peak_rss_mb:.0f} MB")
-    book = ledger(crawled.db, crawled.site.expected())
-    obs.count(book)
-    problems = integrity(crawled.db)
-    obs.saw("integrity ok" if not problems else f"integrity: {problems}")
-    assert r.returncode in COMPLETED, r.brief()
-    assert not r.traceback, r.brief()
-    assert book.ok(), book
-    assert not problems
+    check_crawl_survived(obs, crawled.result, crawled.db, crawled.site.expected())
 
 
 @pytest.mark.parametrize("code", [500, 502, 503])
@@ -292,9 +272,7 @@ def test_retry_after_over_the_cap_gives_up_at_once(crawled: Crawled, report) -> 
         "429 with Retry-After: 3600",
         f"over RETRY_AFTER_MAX ({FAST['RETRY_AFTER_MAX']} s): no retry this run, rate_limited",
     )
-    log = crawled.log(path)
-    obs.saw(f"{crawled.site.count(path)} request(s); {logged(log)}")
-    obs.count(ledger(crawled.db, {}))
+    log = crawled.observe(obs, path, f"{crawled.site.count(path)} request(s); ")
     assert crawled.site.count(path) == 1
     assert [r["outcome"] for r in log] == ["rate_limited"]
     assert "Retry-After" in log[0]["detail"]
@@ -306,9 +284,7 @@ def test_retry_after_over_the_cap_gives_up_at_once(crawled: Crawled, report) -> 
 def test_client_errors_are_logged_without_retry(crawled: Crawled, report, code, outcome):
     path = f"/news/status-{code}.html"
     obs = report(f"HTTP {code}", f"not retried, fetch log {outcome} {code}")
-    log = crawled.log(path)
-    obs.saw(f"{crawled.site.count(path)} request(s); {logged(log)}")
-    obs.count(ledger(crawled.db, {}))
+    log = crawled.observe(obs, path, f"{crawled.site.count(path)} request(s); ")
     assert crawled.site.count(path) == 1
     assert [(r["outcome"], r["http_status"]) for r in log] == [(outcome, code)]
 
@@ -368,9 +344,7 @@ def test_redirect_off_the_sources_domains_is_not_followed(crawled: Crawled, repo
 def test_redirect_to_non_http_scheme_is_not_followed(crawled: Crawled, report, scheme) -> None:
     path = f"/news/redirect-{scheme}.html"
     obs = report(f"redirect to a {scheme}: URL", "not followed, logged failed 'non-HTTP'")
-    log = crawled.log(path)
-    obs.saw(logged(log))
-    obs.count(ledger(crawled.db, {}))
+    log = crawled.observe(obs, path)
     assert [r["outcome"] for r in log] == ["failed"]
     assert "non-HTTP" in log[0]["detail"]
     stored = article(crawled.db, crawled.site.url(path))
@@ -483,9 +457,7 @@ def test_gzip_bomb_is_stopped_at_download_maxsize(crawled: Crawled, report) -> N
 )
 def test_oversized_responses_are_cut_off(crawled: Crawled, report, path, label) -> None:
     obs = report(label, f"download cancelled at DOWNLOAD_MAXSIZE ({MAXSIZE // 2**20} MB), failed")
-    log = crawled.log(path)
-    obs.saw(logged(log))
-    obs.count(ledger(crawled.db, {}))
+    log = crawled.observe(obs, path)
     assert [r["outcome"] for r in log] == ["failed"]
     assert crawled.result.peak_rss_mb < 400
 
