@@ -102,9 +102,17 @@ class Theme:
         portals keep theirs in the site language whatever the article's."""
         return a.language
 
+    footer_links: Sequence[str] = ()  # titles of the footer's links to static pages ...
+    footer_dir = "/"  # ... each at footer_dir + its slug + "/"
+    other_pages: Sequence[tuple[str, str]] = ()  # (path, title) of other static pages
+
+    def footer_pages(self) -> list[tuple[str, str]]:
+        """(path, title) of the pages the footer links to."""
+        return [(f"{self.footer_dir}{slugify(x)}/", x) for x in self.footer_links]
+
     def static_pages(self) -> list[tuple[str, str]]:
         """(path, title) of the non-article pages the chrome links to (contact, imprint...)."""
-        return []
+        return self.footer_pages() + list(self.other_pages)
 
     # --- what an extractor must drop --------------------------------------------------
     def boilerplate(

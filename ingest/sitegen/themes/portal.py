@@ -52,14 +52,14 @@ class PortalTheme(Theme):
     def chrome_language(self, a: SiteArticle, site: SiteInfo) -> str:
         return site.language
 
-    def static_pages(self) -> list[tuple[str, str]]:
-        pages = [(f"/service/{slugify(x)}/", x) for x in _FOOTER_LINKS]
-        return pages + [
-            ("/abo/", "Abo"),
-            ("/login/", "Anmelden"),
-            ("/epaper/", "E-Paper"),
-            ("/newsletter/", "Newsletter"),
-        ]
+    footer_links = _FOOTER_LINKS
+    footer_dir = "/service/"
+    other_pages = (
+        ("/abo/", "Abo"),
+        ("/login/", "Anmelden"),
+        ("/epaper/", "E-Paper"),
+        ("/newsletter/", "Newsletter"),
+    )
 
     def robots_txt(self) -> str:
         return (
@@ -103,7 +103,7 @@ class PortalTheme(Theme):
         )
 
     def _footer(self, site: SiteInfo) -> str:
-        items = "".join(f'<li><a href="/service/{slugify(x)}/">{x}</a></li>' for x in _FOOTER_LINKS)
+        items = "".join(f'<li><a href="{path}">{x}</a></li>' for path, x in self.footer_pages())
         return (
             f'<footer class="site-footer"><ul class="footer-links">{items}</ul>'
             f'<p class="copyright">&copy; 2024 {esc(site.name)} Medien GmbH &amp; Co. KG. '

@@ -68,15 +68,14 @@ class WordPressTheme(Theme):
         prefix = "post" if kind == "posts" else "category"
         return f"/{prefix}-sitemap{'' if number == 1 else number}.xml"
 
-    def static_pages(self) -> list[tuple[str, str]]:
-        pages = [(f"/{slugify(x)}/", x) for x in _FOOTER_LINKS]
-        return pages + [
-            ("/contact/", "Contact"),
-            ("/advertise/", "Advertise"),
-            ("/login/", "Sign in"),
-            ("/search/", "Search"),
-            ("/newsletter/", "Newsletter"),
-        ]
+    footer_links = _FOOTER_LINKS
+    other_pages = (
+        ("/contact/", "Contact"),
+        ("/advertise/", "Advertise"),
+        ("/login/", "Sign in"),
+        ("/search/", "Search"),
+        ("/newsletter/", "Newsletter"),
+    )
 
     def robots_txt(self) -> str:
         return (
@@ -135,7 +134,7 @@ class WordPressTheme(Theme):
 
     def _footer(self, site: SiteInfo, lang: str) -> str:
         p = phrases(lang)
-        links = "".join(f'<li><a href="/{slugify(x)}/">{x}</a></li>' for x in _FOOTER_LINKS)
+        links = "".join(f'<li><a href="{path}">{x}</a></li>' for path, x in self.footer_pages())
         return (
             '<div class="td-footer-wrapper td-container-wrap"><div class="td-footer-bottom-full">'
             f'<div class="td-pb-span5"><aside class="footer-text-wrap"><div class="block-title">'
