@@ -480,7 +480,7 @@ def _drop(el: lxml.html.HtmlElement) -> None:
         el.drop_tree()
 
 
-# --------------------------------------------------------------------------- fragment pass (bs4)
+# --------------------------------------------------------------------------- paragraph pass
 
 #: Block tags kept by name in the flattened fragment (the paragraph rules look at li/td/th);
 #: every other block becomes a <p>.
