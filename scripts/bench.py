@@ -295,6 +295,14 @@ def print_growth(f: dict[str, Any]) -> None:
         last_t, last_n = t, n
     for i in range(0, 10, 5):
         print("  " + " | ".join(cells[i : i + 5]))
+    t10, n10 = next((p for p in progress if p[1] >= total / 10), progress[0])
+    n_end = progress[-1][1]
+    t_end = next(t for t, n in progress if n >= n_end)  # not the shutdown after it
+    if t_end > t10:
+        print(
+            f"ingest steady rate (start-up excluded: first tenth to end): "
+            f"{(n_end - n10) / (t_end - t10):.1f} pages/s"
+        )
 
 
 # -- main ---------------------------------------------------------------------------------------
