@@ -304,11 +304,13 @@ class Filters:
             raw=raw,
         )
 
-    def where(self, alias: str = "a") -> tuple[str, list[Any]]:
+    def where(self, alias: str = "a", *, exact: bool = True) -> tuple[str, list[Any]]:
         """SQL conditions on ``articles AS alias`` (``1`` when none) and their parameters.
 
         Dates compare on ``datetime(published_at)`` (UTC, whatever offset the site used), behind
         a one-day-wider range on the raw column so the ``published_at`` index narrows the scan.
+        ``exact=False`` leaves out the ``datetime()`` test (two thirds of the cost of scanning
+        the index): the rows kept then include all the right ones and some a day apart.
         """
         parts: list[str] = []
         params: list[Any] = []
@@ -319,11 +321,17 @@ class Filters:
             parts.append(f"{alias}.language IN ({', '.join('?' * len(self.languages))})")
             params += self.languages
         if self.since:
-            parts.append(f"{alias}.published_at >= ? AND datetime({alias}.published_at) >= ?")
-            params += [(self.since - timedelta(days=1)).date().isoformat(), _sql_time(self.since)]
+            parts.append(f"{alias}.published_at >= ?")
+            params.append((self.since - timedelta(days=1)).date().isoformat())
+            if exact:
+                parts.append(f"datetime({alias}.published_at) >= ?")
+                params.append(_sql_time(self.since))
         if self.until:
-            parts.append(f"{alias}.published_at < ? AND datetime({alias}.published_at) < ?")
-            params += [(self.until + timedelta(days=1)).date().isoformat(), _sql_time(self.until)]
+            parts.append(f"{alias}.published_at < ?")
+            params.append((self.until + timedelta(days=1)).date().isoformat())
+            if exact:
+                parts.append(f"datetime({alias}.published_at) < ?")
+                params.append(_sql_time(self.until))
         if self.min_words:
             parts.append(f"{alias}.word_count >= ?")
             params.append(self.min_words)
@@ -499,8 +507,9 @@ def choose_plan(conn: sqlite3.Connection, fts: str, filters: Filters, newest: bo
 def _filtered_rows(
     conn: sqlite3.Connection, indexed: Filters, cap: int | None, cutoff: str | None = None
 ) -> tuple[int, tuple[int, int] | None]:
-    """How many articles the indexed filters keep (at most ``cap``) and their rowid range."""
-    where, params = _set_where(indexed, cutoff)
+    """About how many articles the indexed filters keep (at most ``cap``; counted on the raw
+    dates, so a few more than exactly) and a rowid range that holds all of them."""
+    where, params = _set_where(indexed, cutoff, exact=False)
     count, low, high = conn.execute(
         f"SELECT count(*), min(rowid), max(rowid) FROM (SELECT s.rowid FROM articles AS s"
         f" WHERE {where}{' LIMIT ?' if cap is not None else ''})",
@@ -509,9 +518,11 @@ def _filtered_rows(
     return count, (None if low is None else (low, high))
 
 
-def _set_where(indexed: Filters, cutoff: str | None) -> tuple[str, list[Any]]:
+def _set_where(
+    indexed: Filters, cutoff: str | None, *, exact: bool = True
+) -> tuple[str, list[Any]]:
     """Conditions on ``articles AS s`` for the set plan: the indexed filters and the cutoff."""
-    where, params = indexed.where("s")
+    where, params = indexed.where("s", exact=exact)
     if cutoff is not None:
         where = ("" if where == "1" else where + " AND ") + "s.published_at >= ?"
         params = [*params, cutoff]

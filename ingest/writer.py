@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import sqlite3
 import threading
 import time
 from collections import Counter
@@ -22,6 +23,67 @@ from ingest.storage import PageResult, Store
 log = logging.getLogger(__name__)
 
 _STOP = object()
+
+#: The writer's page cache: 1% of the database file, between these bounds (KiB).
+CACHE_KIB = (16 * 1024, 64 * 1024)
+#: Pages the WAL may hold before the writer copies them itself (when the checkpointer lags).
+WAL_PAGES_FALLBACK = 10000
+
+
+def cache_kib(db_path: str | Path) -> int:
+    """Page cache for the writer of ``db_path``, in KiB.
+
+    Each stored article updates one random leaf of the content-hash index (and, for sites
+    whose URLs are not ordered by date, of the URL indexes); once those indexes outgrow the
+    cache, every article costs a page read and, at the next commit, a whole extra page write.
+    They are about 1% of the file, so a million articles (7.5 GB) get 64 MB, while a crawl of
+    a hundred thousand keeps the 16 MB it always had (its memory stays flat)."""
+    try:
+        size = Path(db_path).stat().st_size
+    except OSError:
+        size = 0
+    low, high = CACHE_KIB
+    return max(low, min(high, size // 100 // 1024))
+
+
+class Checkpointer:
+    """Copies committed pages from the WAL into the database file, on its own thread.
+
+    SQLite's automatic checkpoint runs inside the writer's commit, which then waits while
+    pages are written to their places in the file and synced. In a large database those
+    places are scattered (index leaves, reused free pages), so the wait grows with the
+    database. A PASSIVE checkpoint on a second connection never blocks the writer or readers
+    (WAL mode lets it run beside a write transaction), and SQLite releases the GIL meanwhile.
+    """
+
+    def __init__(self, db_path: str | Path, interval: float = 0.5) -> None:
+        self.db_path = db_path
+        self.interval = interval
+        self.busy = 0.0  # seconds spent checkpointing
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="ingest-checkpoint", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            conn = sqlite3.connect(self.db_path, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            log.warning("checkpointer not started (%s); the writer checkpoints itself", exc)
+            return
+        try:
+            while not self._stop.wait(self.interval):
+                start = time.perf_counter()
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                self.busy += time.perf_counter() - start
+        except sqlite3.Error as exc:  # e.g. disk full: the writer's own checkpoint takes over
+            log.warning("checkpointer stopped: %s", exc)
+        finally:
+            conn.close()
+
+    def stop(self) -> None:
+        """Stop after the checkpoint under way (the writer's close checkpoints the rest)."""
+        self._stop.set()
+        self._thread.join()
 
 
 class BatchWriter:
@@ -53,6 +115,16 @@ class BatchWriter:
             raise RuntimeError(f"storage failed: {self.error}")
         self._queue.put(result if isinstance(result, PageResult) else PageResult(**result))
 
+    def flush(self) -> None:
+        """Wait until everything queued so far is committed (for tests and benchmarks: a
+        crawl only needs ``close``)."""
+        done = threading.Event()
+        self._queue.put(done)
+        while not done.wait(0.1) and self._thread.is_alive():
+            pass
+        if self.error is not None:
+            raise RuntimeError(f"storage failed: {self.error}")
+
     def close(self) -> Counter[str]:
         """Flush what is queued, stop the thread, return outcome counts."""
         self._queue.put(_STOP)
@@ -63,10 +135,9 @@ class BatchWriter:
 
     def _run(self) -> None:
         store = Store(self.db_path)
-        # 16 MB of page cache instead of SQLite's 2 MB: in a database of a million articles the
-        # inner pages of the URL and content-hash indexes stay in memory, so storing an article
-        # costs about what it does in a small database.
-        store.db.conn.execute("PRAGMA cache_size = -16384")
+        store.db.conn.execute(f"PRAGMA cache_size = -{cache_kib(self.db_path)}")
+        store.db.conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_PAGES_FALLBACK}")
+        checkpointer = Checkpointer(self.db_path)
         try:
             self._loop(store)
         except BaseException as exc:  # noqa: BLE001 - reported to the reactor thread via put/close
@@ -74,16 +145,19 @@ class BatchWriter:
             log.error("storage writer stopped: %s", exc)
             self._drain()
         finally:
+            checkpointer.stop()
             store.close()
 
     def _loop(self, store: Store) -> None:
         stopping = False
         while not stopping:
-            batch, stopping = self._next_batch()
+            batch, stopping, flushed = self._next_batch()
             if batch:
                 self.counts.update(store.write_batch(self.run_id, batch))
+            if flushed is not None:
+                flushed.set()
 
-    def _next_batch(self) -> tuple[list[PageResult], bool]:
+    def _next_batch(self) -> tuple[list[PageResult], bool, threading.Event | None]:
         """Wait for a result, let more arrive for ``linger`` seconds, take what is there.
 
         Without the pause a crawl's steady trickle makes batches of one or two rows: a commit,
@@ -93,19 +167,22 @@ class BatchWriter:
         try:
             item = self._queue.get(timeout=self.interval)
         except queue.Empty:
-            return batch, False
-        if item is not _STOP and self.linger > 0 and self._queue.qsize() < self.batch_size:
+            return batch, False, None
+        lingering = isinstance(item, PageResult) and self.linger > 0
+        if lingering and self._queue.qsize() < self.batch_size:
             time.sleep(self.linger)
         while True:
             if item is _STOP:
-                return batch, True
+                return batch, True, None
+            if isinstance(item, threading.Event):  # flush(): commit what came before it
+                return batch, False, item
             batch.append(item)
             if len(batch) >= self.batch_size:
-                return batch, False
+                return batch, False, None
             try:
                 item = self._queue.get_nowait()
             except queue.Empty:
-                return batch, False
+                return batch, False, None
 
     def _drain(self) -> None:
         """Empty the queue after a failure so producers blocked on put() wake up."""

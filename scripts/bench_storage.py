@@ -7,10 +7,16 @@
    and ``pages`` rows a crawl leaves behind. Rows go in with ``executemany`` in large
    transactions: building it through the crawler would take hours and measure nothing new.
 2. Inserts the same fresh articles, through the crawl's own writer (``BatchWriter``) in turns,
-   into an empty database and into the big one, and prints the time per article for both.
-   The inserted rows are removed from the big database afterwards, so it can be reused.
+   into an empty database and into the big one, and prints the time per article for both and
+   their ratio, ``--repeat`` times. The fresh articles are what a later crawl of the same sites
+   brings: published after every stored one, at URLs of the same sites (``--urls dated``:
+   /source/2024/01/DD/story-N, next to each other at the end of each site's URLs; ``--urls
+   random``: at random places among the stored URLs, like sites whose URLs carry no date).
+   Their texts, hence content hashes, are new. They are removed from the big database
+   afterwards (by rowid), so it can be reused.
 3. Times ``ingest.query.search`` (the library behind ``ingest search``) on the big database for
-   a few typical queries, and the ``ingest search`` command once (Python start-up included).
+   a few typical queries, with the plan it chose, and the ``ingest search`` command (Python
+   start-up included).
 """
 
 from __future__ import annotations
@@ -195,12 +201,22 @@ def _insert_chunk(conn: sqlite3.Connection, arts: list[dict[str, Any]]) -> None:
 # -- insert cost --------------------------------------------------------------------------------
 
 
-def fresh_results(count: int, offset: int, html_gz: bytes) -> list[PageResult]:
-    """``count`` new articles (numbered from ``offset``: not in the big database)."""
+def fresh_results(count: int, offset: int, html_gz: bytes, urls: str = "dated") -> list[PageResult]:
+    """``count`` new articles (numbered from ``offset``: not in the big database), published in
+    January 2024 (after every stored article), at URLs of the stored sites (see module doc)."""
     texts = TextMaker()
+    rng = random.Random(offset)
     out = []
-    for i in range(offset, offset + count):
-        art = article(i, texts, prefix="https://fresh.example")
+    for n, i in enumerate(range(offset, offset + count)):
+        art = article(i, texts)
+        day = 1 + n * 28 // count
+        art["published_at"] = f"2024-01-{day:02d}T{n % 24:02d}:{n % 60:02d}:00+00:00"
+        if urls == "random":
+            place = f"2023/{rng.randint(1, 12):02d}/{rng.randint(1, 28):02d}"
+            slug = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(10))
+            art["url"] = f"https://news.example/{art['source']}/{place}/{slug}-{i}"
+        else:
+            art["url"] = f"https://news.example/{art['source']}/2024/01/{day:02d}/story-{i}"
         out.append(
             PageResult(
                 url=art["url"],
@@ -223,7 +239,8 @@ def insert_cost(
 
     The databases take turns, round by round and in alternating order, so that whatever else
     runs on the machine slows both alike. The first round is a warm-up, not counted: it reads
-    the big database's index pages into memory once, as the first seconds of a crawl do."""
+    the big database's index pages into memory once, as the first seconds of a crawl do.
+    ``cpu_us`` is the CPU time of the whole process (writer and checkpointer threads)."""
     runs = {}
     for name, path in paths.items():
         store = Store(path)
@@ -231,36 +248,54 @@ def insert_cost(
         store.close()
     per_round = -(-len(results) // (rounds + 1))
     times: dict[str, list[float]] = {name: [] for name in paths}
+    cpu: dict[str, float] = dict.fromkeys(paths, 0.0)
     for number, first in enumerate(range(0, len(results), per_round)):
         chunk = results[first : first + per_round]
         order = list(paths) if number % 2 == 0 else list(reversed(paths))
         for name in order:
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             writer = BatchWriter(paths[name], runs[name], batch_size=200, linger=0)
             for result in chunk:
                 writer.put(PageResult(**result.to_dict()))
             counts = writer.close()
             if number:
                 times[name].append((time.perf_counter() - start) / len(chunk))
+                cpu[name] += time.process_time() - start_cpu
             if counts.get("new", 0) != len(chunk):
                 raise RuntimeError(f"expected only new articles, got {dict(counts)}")
+    counted = len(results) - per_round
     return {
         name: {
             "mean_us": round(statistics.fmean(t) * 1e6, 1),
             "median_us": round(statistics.median(t) * 1e6, 1),
             "worst_round_us": round(max(t) * 1e6, 1),
+            "cpu_us": round(cpu[name] / counted * 1e6, 1),
         }
         for name, t in times.items()
     }
 
 
-def remove_fresh(path: Path) -> None:
+_FRESH_TABLES = ("articles", "pages", "urls", "fetch_log")
+
+
+def row_marks(path: Path) -> dict[str, int]:
+    """The largest rowid of each table a crawl writes to: later rows are the fresh ones."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return {
+            t: int(conn.execute(f"SELECT max(rowid) FROM {t}").fetchone()[0] or 0)
+            for t in _FRESH_TABLES
+        }
+    finally:
+        conn.close()
+
+
+def remove_fresh(path: Path, marks: dict[str, int]) -> None:
     """Take the inserted articles out again, so the big database stays at its size."""
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("BEGIN")
-    like = "https://fresh.example/%"
-    for table in ("pages", "urls", "fetch_log", "articles"):
-        conn.execute(f"DELETE FROM {table} WHERE url LIKE ?", [like])
+    for table in _FRESH_TABLES:
+        conn.execute(f"DELETE FROM {table} WHERE rowid > ?", [marks[table]])
     conn.execute("DELETE FROM runs WHERE id > 1")
     conn.execute("COMMIT")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -282,6 +317,10 @@ def queries(texts: TextMaker) -> list[tuple[str, dict[str, Any]]]:
         ("glacier", {"sources": "rheinblick", "since": "2023-06-01"}),  # with filters
         ("harb*", {}),  # a prefix
         ("glacier", {"newest": True}),  # newest first instead of best match
+        ("glacier", {"languages": "de"}),  # a filter no index answers
+        ("glacier", {"since": "2023-01-01"}),  # a filter nearly every article passes
+        ("council", {"sources": "rheinblick", "newest": True}),  # newest of one source
+        (texts.word_near(0.001), {"newest": True}),  # newest of a rare word
     ]
 
 
@@ -296,16 +335,39 @@ def search_latency(path: Path, repeat: int = 5) -> list[dict[str, Any]]:
             start = time.perf_counter()
             hits = len(search(path, words, **options))
             timings.append((time.perf_counter() - start) * 1000)
-        label = words + "".join(f" --{k} {v}" for k, v in options.items())
+        label = words + "".join(
+            f" --{k}" if v is True else f" --{k} {v}" for k, v in options.items()
+        )
         out.append(
             {
                 "query": label,
+                "plan": _plan_name(path, words, options),
                 "hits": hits,
                 "first_ms": round(timings[0], 1),
                 "median_ms": round(statistics.median(timings[1:]), 1),
             }
         )
     return out
+
+
+def _plan_name(path: Path, words: str, options: dict[str, Any]) -> str:
+    """The plan ``ingest.query.search`` chose (see ``ingest.query.choose_plan``)."""
+    try:
+        from ingest.query import Filters, choose_plan, connect_readonly, fts_query
+    except ImportError:
+        return "?"
+    filters = Filters.build(
+        sources=options.get("sources"),
+        languages=options.get("languages"),
+        since=options.get("since"),
+        until=options.get("until"),
+        limit=20,
+    )
+    conn = connect_readonly(path)
+    try:
+        return choose_plan(conn, fts_query(words), filters, bool(options.get("newest"))).name
+    finally:
+        conn.close()
 
 
 def _search_function() -> Any:
@@ -331,48 +393,66 @@ def _search_function() -> Any:
         return raw
 
 
-def cli_search_ms(path: Path, words: str = "harbour ferry") -> float:
-    """``ingest search`` as a user runs it: a new process, start-up included."""
-    start = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "ingest", "search", words, "--db", str(path), "--limit", "10"],
-        check=True,
-        capture_output=True,
-        cwd=ROOT,
-    )
-    return round((time.perf_counter() - start) * 1000, 1)
+def cli_search_ms(path: Path, words: str = "harbour ferry", repeat: int = 3) -> float:
+    """``ingest search`` as a user runs it: a new process, start-up included (median)."""
+    timings = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "ingest", "search", words, "--db", str(path), "--limit", "10"],
+            check=True,
+            capture_output=True,
+            cwd=ROOT,
+        )
+        timings.append((time.perf_counter() - start) * 1000)
+    return round(statistics.median(timings), 1)
 
 
 # -- the whole micro-benchmark --------------------------------------------------------------------
 
 
-def run(db: Path, rows: int, inserts: int = 4500, rebuild: bool = False) -> dict[str, Any]:
+def run(
+    db: Path,
+    rows: int,
+    inserts: int = 4500,
+    rebuild: bool = False,
+    repeat: int = 3,
+    urls: str = "dated",
+) -> dict[str, Any]:
     """Build or reuse the big database, measure inserts and searches; print and return figures."""
     db.parent.mkdir(parents=True, exist_ok=True)
     built = None
     if rebuild or not db.exists():
         print(f"storage: building {db} with {rows:,} articles (once; reused by later runs) ...")
         built = round(build_big(db, rows), 1)
+    Store(db).close()  # migrations first, so that they are not timed as inserts
     held = _count(db)
     print(f"storage: {db} holds {held:,} articles ({db.stat().st_size / 1e9:.2f} GB)")
     html_gz = gzip.compress(b"<html><body>" + b"<p>page</p>" * 4000 + b"</body></html>")
-    results = fresh_results(inserts, offset=10 * max(rows, held), html_gz=html_gz)
-    with tempfile.TemporaryDirectory(prefix="ingest-bench-") as tmp:
-        try:
-            costs = insert_cost({"empty": Path(tmp) / "empty.db", "big": db}, results)
-        finally:
-            remove_fresh(db)
-    empty, big = costs["empty"], costs["big"]
-    searches = search_latency(db)
+    trials = []
+    for trial in range(repeat):
+        offset = 10 * max(rows, held) + trial * inserts
+        results = fresh_results(inserts, offset=offset, html_gz=html_gz, urls=urls)
+        marks = row_marks(db)
+        with tempfile.TemporaryDirectory(prefix="ingest-bench-") as tmp:
+            try:
+                costs = insert_cost({"empty": Path(tmp) / "empty.db", "big": db}, results)
+            finally:
+                remove_fresh(db, marks)
+        costs["ratio"] = round(costs["big"]["mean_us"] / costs["empty"]["mean_us"], 2)
+        costs["cpu_ratio"] = round(costs["big"]["cpu_us"] / costs["empty"]["cpu_us"], 2)
+        print(f"  trial {trial + 1}: ratio big/empty {costs['ratio']} (CPU {costs['cpu_ratio']})")
+        trials.append(costs)
     figures = {
         "articles_in_db": held,
         "db_gb": round(db.stat().st_size / 1e9, 2),
         "build_s": built,
         "inserted": inserts,
-        "insert_empty_us": empty,
-        "insert_big_us": big,
-        "insert_ratio": round(big["mean_us"] / empty["mean_us"], 2),
-        "search": searches,
+        "urls": urls,
+        "trials": trials,
+        "insert_ratio": statistics.median(t["ratio"] for t in trials),
+        "insert_cpu_ratio": statistics.median(t["cpu_ratio"] for t in trials),
+        "search": search_latency(db),
         "cli_search_ms": cli_search_ms(db),
     }
     print_figures(figures)
@@ -388,19 +468,26 @@ def _count(db: Path) -> int:
 
 
 def print_figures(f: dict[str, Any]) -> None:
-    e, b = f["insert_empty_us"], f["insert_big_us"]
-    print(f"\nStorage ({f['inserted']:,} articles stored by the crawl's BatchWriter in turns;")
-    print("  the first ninth warms the caches up and is not counted)")
-    print(f"  {'database':<28}{'mean µs/article':>16}{'median':>10}{'worst round':>13}")
-    print(f"  {'empty':<28}{e['mean_us']:>16}{e['median_us']:>10}{e['worst_round_us']:>13}")
-    label = f"holding {f['articles_in_db']:,}"
-    print(f"  {label:<28}{b['mean_us']:>16}{b['median_us']:>10}{b['worst_round_us']:>13}")
-    print(f"  ratio big/empty: {f['insert_ratio']}")
+    print(f"\nStorage ({f['inserted']:,} articles, {f['urls']} URLs, stored by the crawl's")
+    print("  BatchWriter in turns; the first ninth warms the caches up and is not counted)")
+    head = f"  {'trial':<7}{'database':<18}{'mean µs/article':>16}{'median':>9}{'worst round':>13}"
+    print(head + f"{'CPU µs':>9}")
+    for number, trial in enumerate(f["trials"], 1):
+        for name, label in (("empty", "empty"), ("big", f"holding {f['articles_in_db']:,}")):
+            c = trial[name]
+            print(
+                f"  {number:<7}{label:<18}{c['mean_us']:>16}{c['median_us']:>9}"
+                f"{c['worst_round_us']:>13}{c['cpu_us']:>9}"
+            )
+        print(f"  {'':<7}ratio big/empty {trial['ratio']} (CPU {trial['cpu_ratio']})")
+    print(f"  median ratio big/empty: {f['insert_ratio']} (CPU {f['insert_cpu_ratio']})")
     print(f"\nSearch on {f['articles_in_db']:,} articles (ingest.query.search, limit 20)")
-    print(f"  {'query':<48}{'hits':>6}{'first ms':>10}{'median ms':>11}")
+    print(f"  {'query':<52}{'plan':>8}{'hits':>6}{'first ms':>10}{'median ms':>11}")
     for s in f["search"]:
-        print(f"  {s['query']:<48}{s['hits']:>6}{s['first_ms']:>10}{s['median_ms']:>11}")
-    print(f"  `ingest search` command, start-up included: {f['cli_search_ms']} ms")
+        print(
+            f"  {s['query']:<52}{s['plan']:>8}{s['hits']:>6}{s['first_ms']:>10}{s['median_ms']:>11}"
+        )
+    print(f"  `ingest search` command, start-up included (median of 3): {f['cli_search_ms']} ms")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -409,10 +496,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", help="big database (default bench-out/storage-ROWS.db)")
     parser.add_argument("--inserts", type=int, default=4500, help="articles inserted into each")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the big database")
+    parser.add_argument("--repeat", type=int, default=3, help="insert comparisons to run")
+    parser.add_argument(
+        "--urls", choices=("dated", "random"), default="dated", help="fresh URLs (module doc)"
+    )
     parser.add_argument("--json", help="also write the figures here")
     args = parser.parse_args(argv)
     db = Path(args.db or ROOT / "bench-out" / f"storage-{args.rows}.db")
-    figures = run(db, args.rows, args.inserts, args.rebuild)
+    figures = run(db, args.rows, args.inserts, args.rebuild, args.repeat, args.urls)
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=1))
     return 0

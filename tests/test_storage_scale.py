@@ -1,0 +1,155 @@
+"""Storage that scales: what a stored article costs must not grow with the database.
+
+Checked on small real SQLite files through plans and counts, not timings (the timings are in
+scripts/bench_storage.py): every statement of the write path finds its row through an index,
+no index is kept that nothing reads, the writer's page cache follows the database's size, and
+the WAL is copied into the database file by a background checkpointer, not by the writer.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from pathlib import Path
+
+from ingest.article import Article
+from ingest.storage import Store
+from ingest.writer import CACHE_KIB, BatchWriter, cache_kib
+from tests.articles_db import page
+
+TABLES = ("articles", "urls", "fetch_log", "pages", "article_versions")
+
+
+def _article(i: int, text: str | None = None, url: str | None = None) -> Article:
+    return Article(
+        url=url or f"https://news.example/2024/05/story-{i}",
+        source="daily",
+        title=f"Story {i}",
+        text=text or f"Paragraph {i} about the harbour. " * 40,
+        published_at=f"2024-05-{1 + i % 28:02d}T10:00:00+02:00",
+        language="en",
+    )
+
+
+def test_the_write_path_reads_and_writes_rows_through_indexes_only(tmp_path):
+    """New, changed, unchanged and duplicate articles: no statement scans a table."""
+    store = Store(tmp_path / "news.db")
+    store.write_batch(None, [page(_article(i)) for i in range(50)])
+    statements: list[str] = []
+    store.db.conn.set_trace_callback(statements.append)
+    store.write_batch(
+        None,
+        [
+            page(_article(50)),  # new
+            page(_article(1, text="A changed text about the ferry. " * 30)),  # updated
+            page(_article(2)),  # unchanged
+            page(_article(3, url="https://news.example/copy-of-3")),  # same text elsewhere
+        ],
+    )
+    store.db.conn.set_trace_callback(None)
+    counts = store.db.execute("SELECT outcome, count(*) FROM fetch_log GROUP BY 1").fetchall()
+    assert {"new", "updated", "unchanged", "duplicate"} <= {outcome for outcome, _ in counts}
+    checked = 0
+    for sql in statements:
+        if sql.split()[0].upper() not in ("SELECT", "INSERT", "UPDATE", "DELETE"):
+            continue
+        steps = [row[3] for row in store.db.execute("EXPLAIN QUERY PLAN " + sql)]
+        scans = [s for s in steps if s.split()[:2] in (["SCAN", t] for t in TABLES)]
+        assert not scans, (sql, steps)
+        checked += 1
+    store.close()
+    assert checked >= 12
+
+
+def test_no_index_is_kept_that_no_query_reads(tmp_path):
+    """Each index costs every stored page an insert; fetch_log.url and urls.article_url were
+    read by nothing (m003 drops them), and the lookups the writer makes keep theirs."""
+    store = Store(tmp_path / "news.db")
+    indexes = {
+        name: table
+        for name, table in store.db.execute(
+            "SELECT name, tbl_name FROM sqlite_master WHERE type = 'index'"
+        )
+    }
+    assert "idx_fetch_log_url" not in indexes and "idx_urls_article_url" not in indexes
+    assert {"idx_articles_content_hash", "idx_fetch_log_run_id_outcome"} <= set(indexes)
+
+    def plan(sql: str) -> str:
+        return " / ".join(row[3] for row in store.db.execute("EXPLAIN QUERY PLAN " + sql, ["x"]))
+
+    assert "idx_articles_content_hash" in plan(
+        "SELECT url FROM articles WHERE content_hash = ? AND url != 'y' LIMIT 1"
+    )
+    assert "USING INDEX sqlite_autoindex_urls_1" in plan("SELECT * FROM urls WHERE url = ?")
+    store.close()
+
+
+def test_an_old_database_loses_the_unused_indexes_and_keeps_its_rows(tmp_path):
+    path = tmp_path / "old.db"
+    store = Store(path)
+    store.write_batch(None, [page(_article(i)) for i in range(5)])
+    store.db.execute("CREATE INDEX idx_fetch_log_url ON fetch_log (url)")  # as m001 made it
+    store.db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm003_drop_unused_url_indexes'")
+    store.close()
+    store = Store(path)
+    names = {r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    assert "idx_fetch_log_url" not in names
+    assert store.db.execute("SELECT count(*) FROM articles").fetchone()[0] == 5
+    store.close()
+
+
+def test_the_writer_cache_grows_with_the_database_within_bounds(tmp_path):
+    low, high = CACHE_KIB
+    small = tmp_path / "small.db"
+    Store(small).close()
+    assert cache_kib(small) == low
+    assert cache_kib(tmp_path / "missing.db") == low
+    big = tmp_path / "big.db"
+    with open(big, "wb") as sparse:  # a sparse file: the size of a million articles, no data
+        sparse.truncate(7_500_000_000)
+    assert cache_kib(big) == high
+    middle = tmp_path / "middle.db"
+    with open(middle, "wb") as sparse:
+        sparse.truncate(3_000_000_000)
+    assert low < cache_kib(middle) < high
+
+
+def test_the_checkpointer_copies_the_wal_while_the_writer_runs(tmp_path):
+    """The database file grows while the writer is open: pages were copied there from the WAL
+    by the checkpointer thread (the writer's own checkpoint waits for 10,000 pages)."""
+    path = tmp_path / "news.db"
+    Store(path).close()
+    before = path.stat().st_size
+    writer = BatchWriter(path, None, batch_size=50, linger=0)
+    try:
+        for i in range(300):
+            writer.put(page(_article(i)))
+        writer.flush()
+        reader = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        assert reader.execute("SELECT count(*) FROM articles").fetchone()[0] == 300
+        reader.close()
+        deadline = time.monotonic() + 10
+        while path.stat().st_size <= before and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert path.stat().st_size > before
+        wal = Path(f"{path}-wal")
+        assert wal.exists() and wal.stat().st_size < 10000 * 4096
+    finally:
+        counts = writer.close()
+    assert counts["new"] == 300
+    assert not Path(f"{path}-wal").exists() or os.path.getsize(f"{path}-wal") == 0
+
+
+def test_flush_waits_for_the_commit_of_what_was_queued(tmp_path):
+    path = tmp_path / "news.db"
+    writer = BatchWriter(path, None, batch_size=1000)  # a batch far from full
+    try:
+        for i in range(20):
+            writer.put(page(_article(i)))
+        writer.flush()
+        reader = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        assert reader.execute("SELECT count(*) FROM articles").fetchone()[0] == 20
+        reader.close()
+    finally:
+        writer.close()
