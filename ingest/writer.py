@@ -59,7 +59,6 @@ class Checkpointer:
     def __init__(self, db_path: str | Path, interval: float = 0.5) -> None:
         self.db_path = db_path
         self.interval = interval
-        self.busy = 0.0  # seconds spent checkpointing
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="ingest-checkpoint", daemon=True)
         self._thread.start()
@@ -72,9 +71,7 @@ class Checkpointer:
             return
         try:
             while not self._stop.wait(self.interval):
-                start = time.perf_counter()
                 conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                self.busy += time.perf_counter() - start
         except sqlite3.Error as exc:  # e.g. disk full: the writer's own checkpoint takes over
             log.warning("checkpointer stopped: %s", exc)
         finally:

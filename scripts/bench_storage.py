@@ -12,8 +12,10 @@
    brings: published after every stored one, at URLs of the same sites (``--urls dated``:
    /source/2024/01/DD/story-N, next to each other at the end of each site's URLs; ``--urls
    random``: at random places among the stored URLs, like sites whose URLs carry no date).
-   Their texts, hence content hashes, are new. They are removed from the big database
-   afterwards (by rowid), so it can be reused.
+   Their texts, hence content hashes, are new. They stay in the big database, which grows by
+   ``--repeat`` x ``--inserts`` articles a run, as it would under a crawl: removing them would
+   leave FTS5 delete markers that the next run's inserts then pay to merge, which no crawl
+   does (``--remove-inserted`` removes them all the same, by rowid).
 3. Times ``ingest.query.search`` (the library behind ``ingest search``) on the big database for
    a few typical queries, with the plan it chose, and the ``ingest search`` command (Python
    start-up included).
@@ -418,6 +420,7 @@ def run(
     rebuild: bool = False,
     repeat: int = 3,
     urls: str = "dated",
+    remove_inserted: bool = False,
 ) -> dict[str, Any]:
     """Build or reuse the big database, measure inserts and searches; print and return figures."""
     db.parent.mkdir(parents=True, exist_ok=True)
@@ -438,7 +441,8 @@ def run(
             try:
                 costs = insert_cost({"empty": Path(tmp) / "empty.db", "big": db}, results)
             finally:
-                remove_fresh(db, marks)
+                if remove_inserted:
+                    remove_fresh(db, marks)
         costs["ratio"] = round(costs["big"]["mean_us"] / costs["empty"]["mean_us"], 2)
         costs["cpu_ratio"] = round(costs["big"]["cpu_us"] / costs["empty"]["cpu_us"], 2)
         print(f"  trial {trial + 1}: ratio big/empty {costs['ratio']} (CPU {costs['cpu_ratio']})")
@@ -500,10 +504,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--urls", choices=("dated", "random"), default="dated", help="fresh URLs (module doc)"
     )
+    parser.add_argument(
+        "--remove-inserted", action="store_true", help="remove the inserted articles afterwards"
+    )
     parser.add_argument("--json", help="also write the figures here")
     args = parser.parse_args(argv)
     db = Path(args.db or ROOT / "bench-out" / f"storage-{args.rows}.db")
-    figures = run(db, args.rows, args.inserts, args.rebuild, args.repeat, args.urls)
+    figures = run(
+        db, args.rows, args.inserts, args.rebuild, args.repeat, args.urls, args.remove_inserted
+    )
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=1))
     return 0
