@@ -154,6 +154,11 @@ def _identifier() -> Any:
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
+def warm_up() -> None:
+    """Load the language model now (an extraction worker does it before its first page)."""
+    _identifier()
+
+
 def _sample(text: str) -> str:
     return " ".join(text[: SAMPLE_CHARS * 2].split())[:SAMPLE_CHARS]
 

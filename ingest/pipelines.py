@@ -8,17 +8,12 @@ to the batch writer and records the run.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures.process
 import contextlib
 import logging
-import multiprocessing
-import multiprocessing.forkserver
 import os
-import signal
 import sqlite3
 import sys
-import threading
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
 from scrapy import Spider, signals
@@ -28,30 +23,12 @@ from scrapy.utils.defer import deferred_from_coro
 from ingest.errors import LockedError
 from ingest.health import DEGRADED, assess
 from ingest.lock import DbLock, close_dead_runs
-from ingest.process import process_page, warm_up_worker
+from ingest.process import process_page
 from ingest.storage import Store
+from ingest.workers import start_pool
 from ingest.writer import BatchWriter
 
 log = logging.getLogger(__name__)
-
-#: Pages queued to the worker processes beyond one each (Python's default: 1 in all). The
-#: threads that refill that queue share the GIL with the busy reactor thread and may wait a
-#: switch interval (5 ms, about one page's extraction) for it: a deeper queue keeps the
-#: workers fed meanwhile.
-concurrent.futures.process.EXTRA_QUEUED_CALLS = 32
-
-
-def _start_forkserver_deaf_to_ctrl_c() -> None:
-    """Start the fork server with SIGINT ignored, so every worker it forks ignores it from its
-    first instruction (an ignored signal survives fork and exec; the initializer alone would
-    leave a second of start-up in which Ctrl-C kills a worker and breaks the pool)."""
-    if threading.current_thread() is not threading.main_thread():
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        multiprocessing.forkserver.ensure_running()
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 class ExtractPipeline:
@@ -70,17 +47,7 @@ class ExtractPipeline:
         if self.workers == 0:
             self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-extract")
             return
-        count = self.workers or os.cpu_count() or 1
-        context = multiprocessing.get_context("forkserver")
-        # The fork server imports the extraction stack once; each worker it forks has it.
-        context.set_forkserver_preload(["ingest.process", "ingest.extract"])
-        _start_forkserver_deaf_to_ctrl_c()
-        self.pool = ProcessPoolExecutor(
-            max_workers=count,
-            mp_context=context,
-            initializer=warm_up_worker,
-            initargs=(os.getpid(),),
-        )
+        self.pool = start_pool(self.workers or os.cpu_count() or 1)
 
     def close_spider(self, spider: Spider | None = None) -> None:
         if self.pool is not None:

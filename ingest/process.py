@@ -21,15 +21,16 @@ KEEP_RAW_HTML = True
 
 
 def warm_up_worker(crawl_pid: int | None = None) -> None:
-    """Pool initializer: import the extraction stack before the first page arrives, and make
-    the worker exit if the crawl is killed (it would otherwise wait on its task queue forever).
+    """Pool initializer: have the extraction stack loaded (:mod:`ingest.preload`) before the
+    first page arrives, and make the worker exit if the crawl is killed (it would otherwise
+    wait on its task queue forever).
 
     Ctrl-C reaches every process of the terminal's process group: workers ignore it, and the
     crawl stops them itself once the pages in flight are done (a worker dying of
     KeyboardInterrupt would break the pool and lose those pages). It lives here, not beside
     the pipeline, so that a worker never imports Scrapy."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    import ingest.extract  # noqa: F401
+    import ingest.preload  # noqa: F401 - already loaded when forked from the fork server
 
     exit_with_parent(crawl_pid)
 

@@ -8,9 +8,7 @@ import sys
 import click
 from click.core import ParameterSource
 
-from ingest import crawl as crawl_lib
 from ingest.commands.options import db_option, redis_option, settings_option, sources_option
-from ingest.health import DEGRADED, exit_status
 
 
 @click.command()
@@ -61,6 +59,15 @@ def crawl(
         settings["INGEST_REFETCH"] = True
     if redis_url:
         settings["INGEST_REDIS_URL"] = redis_url
+    if settings.get("INGEST_EXTRACT_WORKERS") != "0":
+        # Before Scrapy and SQLite are imported: the fork server loads the extraction stack on
+        # the other core meanwhile (ingest.workers).
+        from ingest.workers import start_fork_server
+
+        start_fork_server()
+    from ingest import crawl as crawl_lib
+    from ingest.health import DEGRADED, exit_status
+
     db_source = click.get_current_context().get_parameter_source("db")
     crawl_lib.check_worker_db(redis_url, db_source is not ParameterSource.DEFAULT)
     row = crawl_lib.crawl(

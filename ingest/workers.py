@@ -1,0 +1,62 @@
+"""The extraction worker processes: a fork server with the extraction stack loaded, and the
+pool of workers forked from it.
+
+Workers are forked from a fork server, not from the crawl process (forking a process that runs
+threads, the reactor and the writer, is unsafe), and the server loads :mod:`ingest.preload`
+once. :func:`start_fork_server` is called as soon as a crawl knows it will extract, before
+Scrapy is imported: the server then loads on the other core while the crawl starts up and reads
+its feeds, and the first article page finds its worker ready.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures.process
+import multiprocessing
+import multiprocessing.forkserver
+import os
+import signal
+import threading
+from concurrent.futures import ProcessPoolExecutor
+
+#: Pages queued to the worker processes beyond one each (Python's default: 1 in all). The
+#: threads that refill that queue share the GIL with the busy reactor thread and may wait a
+#: switch interval (5 ms, about one page's extraction) for it: a deeper queue keeps the
+#: workers fed meanwhile.
+concurrent.futures.process.EXTRA_QUEUED_CALLS = 32
+PRELOAD = ["ingest.preload"]
+
+
+def start_fork_server() -> None:
+    """Start the fork server (once per process) with SIGINT ignored, so every worker it forks
+    ignores Ctrl-C from its first instruction: the crawl stops its workers itself once the pages
+    in flight are done (an ignored signal survives fork and exec; the initializer alone would
+    leave a moment in which Ctrl-C kills a worker and breaks the pool)."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)
+    if threading.current_thread() is not threading.main_thread():
+        return  # signal handlers can only be changed there; the pool starts it as it is
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        multiprocessing.forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def start_pool(count: int) -> ProcessPoolExecutor:
+    """A pool of ``count`` extraction workers, started at once from a thread (each start waits
+    for the fork server) so that they are ready before the first page arrives."""
+    from ingest.process import warm_up_worker  # not before the fork server starts: it is slow
+
+    start_fork_server()
+    pool = ProcessPoolExecutor(
+        max_workers=count,
+        mp_context=multiprocessing.get_context("forkserver"),
+        initializer=warm_up_worker,
+        initargs=(os.getpid(),),
+    )
+    threading.Thread(
+        target=lambda: [pool.submit(int) for _ in range(count)],
+        name="ingest-start-workers",
+        daemon=True,
+    ).start()
+    return pool
