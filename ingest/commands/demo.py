@@ -89,8 +89,9 @@ def show(console: Console, db: str, run: dict, query: str) -> None:
         "SELECT published_at, source, title, authors FROM articles "
         "ORDER BY published_at DESC LIMIT 8"
     ):
-        titles.add_row(published or "", source, escape(title or ""),
-                       escape(", ".join(json.loads(authors))))
+        titles.add_row(
+            published or "", source, escape(title or ""), escape(", ".join(json.loads(authors)))
+        )
     console.print(titles)
     hits = Table("title", "snippet", title=f"Full-text search: {query!r}")
     for title, snippet in conn.execute(
