@@ -126,9 +126,37 @@ def _article(number: int) -> SiteArticle:
     )
 
 
-def _slow_articles(
-    root: Path, delay: float, gate: threading.Event
-) -> Callable[[SiteHandler], None]:
+class _Gate:
+    """Holds the site's article pages: open (``set``), closed (``clear``), or open for ``n``
+    more pages and closed after them (``allow``), so a kill lands mid-crawl however fast the
+    crawl runs."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._left: int | None = None  # None: open
+
+    def set(self) -> None:
+        self._change(None)
+
+    def clear(self) -> None:
+        self._change(0)
+
+    def allow(self, pages: int) -> None:
+        self._change(pages)
+
+    def _change(self, left: int | None) -> None:
+        with self._cond:
+            self._left = left
+            self._cond.notify_all()
+
+    def wait(self, timeout: float) -> None:
+        with self._cond:
+            self._cond.wait_for(lambda: self._left is None or self._left > 0, timeout)
+            if self._left:
+                self._left -= 1
+
+
+def _slow_articles(root: Path, delay: float, gate: _Gate) -> Callable[[SiteHandler], None]:
     """Pages answered after ``delay`` seconds (kills land mid-crawl), and only while ``gate``
     is open (a test can hold them until every worker is in)."""
 
@@ -156,8 +184,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """The served site and a sources file reading its feed, sitemaps and home page."""
     root = tmp_path_factory.mktemp("site")
     manifest = build_site(root, [_article(n) for n in range(ARTICLES)], "wordpress")
-    gate = threading.Event()
-    gate.set()
+    gate = _Gate()
     routes = {  # robots.txt is every worker's first fetch: gated, nothing starts early
         "/20*": _slow_articles(root, 0.05, gate),
         "/robots.txt": _slow_articles(root, 0.0, gate),
@@ -411,15 +438,19 @@ def test_worker_killed_mid_crawl_loses_nothing(
     site: dict[str, Any], single: dict[str, Any], redis_url: str, tmp_path: Path
 ) -> None:
     db = tmp_path / "distributed.db"
+    site["gate"].allow(ARTICLES // 2)  # the rest waits for the kill
     victim, survivor = _worker(site, redis_url), _worker(site, redis_url)
     writer = _drain(redis_url, db)
-    _wait_for(
-        lambda: _results_seen(redis_url) >= ARTICLES // 4 and _leases_of(redis_url, victim.pid),
-        timeout=240,
-        what="a quarter of the results, with requests in progress at the victim",
-    )
-    _kill(victim)
-    assert _results_seen(redis_url) < ARTICLES, "the kill must land mid-crawl"
+    try:
+        _wait_for(
+            lambda: _results_seen(redis_url) >= ARTICLES // 4 and _leases_of(redis_url, victim.pid),
+            timeout=240,
+            what="a quarter of the results, with requests in progress at the victim",
+        )
+        _kill(victim)
+        assert _results_seen(redis_url) < ARTICLES, "the kill must land mid-crawl"
+    finally:
+        site["gate"].set()
     line = _finish(survivor)
     _finish(writer)
 
@@ -435,6 +466,7 @@ def test_writer_killed_and_restarted_stores_each_result_once(
     site: dict[str, Any], single: dict[str, Any], redis_url: str, tmp_path: Path
 ) -> None:
     db = tmp_path / "distributed.db"
+    site["gate"].allow(ARTICLES // 2)  # the rest waits for the kill
     workers = [_worker(site, redis_url), _worker(site, redis_url)]
     writer = _drain(redis_url, db)
 
@@ -445,9 +477,12 @@ def test_writer_killed_and_restarted_stores_each_result_once(
         except sqlite3.Error:
             return 0
 
-    _wait_for(lambda: stored() >= ARTICLES // 4, timeout=240, what="a quarter of the articles")
-    _kill(writer)
-    assert stored() < ARTICLES, "the kill must land mid-crawl"
+    try:
+        _wait_for(lambda: stored() >= ARTICLES // 4, timeout=240, what="a quarter of the articles")
+        _kill(writer)
+        assert stored() < ARTICLES, "the kill must land mid-crawl"
+    finally:
+        site["gate"].set()
     for w in workers:
         _finish(w)  # the workers do not need the writer
     assert redis.Redis.from_url(redis_url).llen(distributed.PROCESSING) or stored() < ARTICLES
@@ -666,6 +701,7 @@ def test_redis_restart_mid_crawl_loses_nothing(
     follow-up requests, carries on when Redis is back, and the run stores what one process
     stores."""
     url = persistent_redis.url
+    site["gate"].allow(ARTICLES // 2)  # the rest waits for the restart
     worker = _outage_worker(site, url)
     try:
         _wait_for(lambda: _results_seen(url) >= ARTICLES // 4, timeout=240, what="results")
