@@ -40,6 +40,7 @@ Redis keys (one Redis database per project; Redis Cluster is not supported)::
     ingest:run:T:leases:WORKER      requests taken by WORKER and not finished
     ingest:run:T:seeded             discovery claimed per source: "WORKER|pending" or "|done"
     ingest:run:T:budget             article requests per source (max_articles across workers)
+    ingest:run:T:budget-urls        the URLs counted there ("source<TAB>url"), each counted once
     ingest:run:T:listings           listing pages followed per source (across workers)
     ingest:run:T:info               selection, started_at, ended_at, status, requeued, ...
     ingest:run:T:applied            fetch ids the writer has stored (idempotence)
@@ -257,7 +258,7 @@ local function finish(token, status)
   redis.call('RPUSH', prefix .. ':items', cjson.encode(event))
   if redis.call('GET', current) == token then redis.call('DEL', current) end
   redis.call('DEL', b .. ':requests', b .. ':dupefilter', b .. ':busy', b .. ':budget',
-             b .. ':listings', b .. ':lease-seq')
+             b .. ':budget-urls', b .. ':listings', b .. ':lease-seq')
   for _, k in ipairs({'info', 'workers', 'seeded'}) do
     redis.call('EXPIRE', b .. ':' .. k, ARGV[2])
   end
@@ -888,6 +889,17 @@ class SharedBudget:
             self._unreachable(exc)
             self._read[source] = value
             self._unsent[source] = delta
+
+    def claim(self, source: str, url: str) -> bool:
+        """Count ``url`` against ``source``'s budget unless a worker already did this run
+        (a URL named by the feed, the sitemap and a page is one article to fetch)."""
+        try:
+            if not self.server.sadd(f"{self.key}-urls", f"{source}\t{url}"):
+                return False
+        except UNREACHABLE as exc:
+            self._unreachable(exc)  # counted here; the queue's dupefilter catches a repeat
+        self[source] += 1
+        return True
 
     def _unreachable(self, exc: Exception) -> None:
         if self.outage is None:

@@ -45,6 +45,27 @@ SETTLED_OUTCOMES = (*STORED_OUTCOMES, "duplicate", "not_article", "empty", "payw
 _HREF = re.compile(r"""<a\b[^>]*?\shref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
 
 
+class Budget(Counter):
+    """Article requests per source this run, for ``max_articles``.
+
+    A URL counts once however many feeds, sitemaps and pages name it (counting each naming
+    spent the budget on requests the frontier then dropped as duplicates). Only URLs counted
+    against a budget are remembered, so the set never holds more than ``max_articles`` each.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.claimed: dict[str, set[str]] = {}
+
+    def claim(self, source: str, url: str) -> bool:
+        seen = self.claimed.setdefault(source, set())
+        if url in seen:
+            return False
+        seen.add(url)
+        self[source] += 1
+        return True
+
+
 class NewsSpider(scrapy.Spider):
     """Crawls news sources from the sources file, given article URLs, or a whole site."""
 
@@ -64,7 +85,7 @@ class NewsSpider(scrapy.Spider):
         self.article_urls = [u for u in (url or "").split(",") if u]
         self.site = site
         self.sources: list[Source] = []
-        self.budget: Counter[str] = Counter()  # article requests per source this run
+        self.budget = Budget()  # article requests per source this run
         self.skipped: Counter[str] = Counter()
         self.listings: Counter[str] = Counter()  # listing pages followed per source this run
         self.max_listings = 1000
@@ -316,7 +337,12 @@ class NewsSpider(scrapy.Spider):
         if headers is None:
             self.skipped["known"] += 1
             return None
-        self.budget[source.name] += 1
+        if source.max_articles:
+            if not self.budget.claim(source.name, url):
+                self.skipped["requested"] += 1  # named again by another feed, sitemap or page
+                return None
+        else:
+            self.budget[source.name] += 1
         request = self._page_request(source, url, lastmod=lastmod, depth=depth)
         request.headers.update(headers)
         return request
