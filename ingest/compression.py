@@ -24,17 +24,14 @@ from scrapy import Request, Spider
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.http import Response
 
+from ingest.decode import inflate_head
+
 #: Request meta key: the spider will hand this page's body to a worker as sent.
 KEEP_ENCODED = "ingest_keep_encoded"
 #: Request meta key set on the response's request: the body is still ``gzip``-encoded.
 ENCODED = "ingest_body_encoding"
 #: Bytes of the inflated start of a page searched for a meta refresh.
 HEAD_BYTES = 4096
-_GZIP = 16 + zlib.MAX_WBITS  # zlib's window bits for a gzip stream
-
-
-def _head(body: bytes) -> bytes:
-    return zlib.decompressobj(_GZIP).decompress(body, HEAD_BYTES)
 
 
 class WireCompressionMiddleware(HttpCompressionMiddleware):
@@ -57,7 +54,7 @@ class WireCompressionMiddleware(HttpCompressionMiddleware):
         if [e.strip().lower() for e in response.headers.getlist("Content-Encoding")] != [b"gzip"]:
             return False
         try:
-            head = _head(response.body)
+            head = inflate_head(response.body, HEAD_BYTES)
         except zlib.error:
             return False  # let Scrapy's middleware say what is wrong with it
         return b"refresh" not in head.lower()

@@ -60,6 +60,15 @@ class BodyTooLarge(ValueError):
     """The body inflates to more than the download size limit."""
 
 
+_GZIP = 16 + zlib.MAX_WBITS  # zlib's window bits for a gzip stream
+
+
+def inflate_head(body: bytes, size: int) -> bytes:
+    """The first ``size`` bytes of the gzip ``body`` inflated (a sniff: the rest, even a
+    truncated or endless rest, is never read). Raises ``zlib.error`` for data that is not gzip."""
+    return zlib.decompressobj(_GZIP).decompress(body, size)
+
+
 def inflate(body: bytes, max_size: int) -> bytes:
     """The gzip ``body`` inflated, refusing to produce more than ``max_size`` bytes.
 
@@ -70,7 +79,7 @@ def inflate(body: bytes, max_size: int) -> bytes:
     size = 0
     data = body
     while data:
-        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        inflater = zlib.decompressobj(_GZIP)
         chunk = inflater.decompress(data, max_size - size + 1)
         size += len(chunk)
         if size > max_size or inflater.unconsumed_tail:

@@ -8,9 +8,9 @@ refused outright. Large sitemaps are parsed incrementally so memory stays bounde
 
 from __future__ import annotations
 
-import gzip
 import io
 import re
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +18,8 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin
 
 from lxml import etree
+
+from ingest.decode import BodyTooLarge, inflate, inflate_head
 
 MAX_DECOMPRESSED = 50 * 1024 * 1024  # sitemaps are capped at 50 MB uncompressed by the protocol
 MAX_ENTRIES = 1_000_000  # per document; more is a trap, not a sitemap
@@ -69,11 +71,12 @@ def ungzip(body: bytes, limit: int = MAX_DECOMPRESSED) -> bytes:
     """Decompress a ``.xml.gz`` body, refusing to inflate beyond ``limit`` (gzip bombs)."""
     if not body.startswith(b"\x1f\x8b"):
         return body
-    with gzip.GzipFile(fileobj=io.BytesIO(body)) as stream:
-        data = stream.read(limit + 1)
-    if len(data) > limit:
-        raise BadXML(f"compressed document inflates beyond {limit // 1024 // 1024} MB")
-    return data
+    try:
+        return inflate(body, limit)
+    except BodyTooLarge:
+        raise BadXML(f"compressed document inflates beyond {limit // 1024 // 1024} MB") from None
+    except zlib.error as exc:
+        raise BadXML(f"corrupt gzip data: {exc}") from None
 
 
 def _check_safe(body: bytes) -> None:
@@ -211,11 +214,13 @@ def looks_like_feed(body: bytes) -> bool:
 
 def looks_like_sitemap(body: bytes) -> bool:
     """Cheap sniff of a body's root element: ``<urlset>`` or ``<sitemapindex>``."""
-    head = (
-        ungzip(body[:1_000_000])[:2048].lower()
-        if body.startswith(b"\x1f\x8b")
-        else body[:2048].lower()
-    )
+    head = body[:2048]
+    if body.startswith(b"\x1f\x8b"):
+        try:
+            head = inflate_head(body, 2048)
+        except zlib.error:
+            return False
+    head = head.lower()
     return b"<urlset" in head or b"<sitemapindex" in head
 
 
