@@ -740,13 +740,16 @@ def test_redis_gone_stops_the_worker_in_one_line(
     ends as one process's would."""
     url = persistent_redis.url
     settings = ("INGEST_REDIS_OUTAGE=3", f"INGEST_REDIS_WORKER_TTL={WORKER_TTL}")
+    site["gate"].allow(ARTICLES // 2)  # the rest waits until Redis is gone
     worker = _outage_worker(site, url, *settings)
-    _wait_for(lambda: _results_seen(url) >= ARTICLES // 4, timeout=240, what="results")
-    assert _results_seen(url) < ARTICLES, "Redis must go away mid-crawl"
-    persistent_redis.stop()
     try:
+        _wait_for(lambda: _results_seen(url) >= ARTICLES // 4, timeout=240, what="results")
+        assert _results_seen(url) < ARTICLES, "Redis must go away mid-crawl"
+        persistent_redis.stop()
+        site["gate"].set()
         out, err = worker.communicate(timeout=120)
     finally:
+        site["gate"].set()
         if worker.poll() is None:
             _kill(worker)
     assert worker.returncode == 1, f"{out}\n{err[-3000:]}"
