@@ -9,13 +9,13 @@ the WAL is copied into the database file by a background checkpointer, not by th
 from __future__ import annotations
 
 import os
-import sqlite3
 import time
 from pathlib import Path
 
 from ingest.article import Article
 from ingest.storage import Store
 from ingest.writer import CACHE_KIB, BatchWriter, cache_kib
+from tests import runs_helpers as h
 from tests.articles_db import page
 
 TABLES = ("articles", "urls", "fetch_log", "pages", "article_versions")
@@ -126,9 +126,7 @@ def test_the_checkpointer_copies_the_wal_while_the_writer_runs(tmp_path):
         for i in range(300):
             writer.put(page(_article(i)))
         writer.flush()
-        reader = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        assert reader.execute("SELECT count(*) FROM articles").fetchone()[0] == 300
-        reader.close()
+        assert h.scalar(path, "SELECT count(*) FROM articles") == 300
         deadline = time.monotonic() + 10
         while path.stat().st_size <= before and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -148,8 +146,6 @@ def test_flush_waits_for_the_commit_of_what_was_queued(tmp_path):
         for i in range(20):
             writer.put(page(_article(i)))
         writer.flush()
-        reader = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        assert reader.execute("SELECT count(*) FROM articles").fetchone()[0] == 20
-        reader.close()
+        assert h.scalar(path, "SELECT count(*) FROM articles") == 20
     finally:
         writer.close()
