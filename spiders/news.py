@@ -85,7 +85,7 @@ class NewsSpider(scrapy.Spider):
         self.article_urls = [u for u in (url or "").split(",") if u]
         self.site = site
         self.sources: list[Source] = []
-        self.budget = Budget()  # article requests per source this run
+        self.budget = Budget()  # article requests per source with max_articles, this run
         self.skipped: Counter[str] = Counter()
         self.listings: Counter[str] = Counter()  # listing pages followed per source this run
         self.max_listings = 1000
@@ -337,12 +337,9 @@ class NewsSpider(scrapy.Spider):
         if headers is None:
             self.skipped["known"] += 1
             return None
-        if source.max_articles:
-            if not self.budget.claim(source.name, url):
-                self.skipped["requested"] += 1  # named again by another feed, sitemap or page
-                return None
-        else:
-            self.budget[source.name] += 1
+        if source.max_articles and not self.budget.claim(source.name, url):
+            self.skipped["requested"] += 1  # named again by another feed, sitemap or page
+            return None
         request = self._page_request(source, url, lastmod=lastmod, depth=depth)
         request.headers.update(headers)
         return request
