@@ -492,12 +492,20 @@ class LeasedQueue(PriorityQueue):
                 del self.leases[field]
 
 
+#: The duplicate filter's SADD and the queue's ZADD as one step: KEYS dupefilter, queue;
+#: ARGV fingerprint, score, encoded request. 1 when queued, 0 when seen before.
+_SEEN_AND_QUEUE = """
+if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+return 1
+"""
+
+
 @dataclass
 class _Unqueued:
     """A request the scheduler could not queue yet (Redis unreachable)."""
 
     request: Request
-    filtered: bool = False  # the duplicate filter has seen it
 
 
 class DistributedScheduler(Scheduler):
@@ -543,14 +551,20 @@ class DistributedScheduler(Scheduler):
             return True
 
     def _enqueue(self, waiting: _Unqueued) -> bool:
+        """Mark the request seen and queue it in one step (a Lua script): with two steps, Redis
+        going away between them, or after the first but before its answer, lost the request
+        (seen, so never asked again, and never queued)."""
         request = waiting.request
-        if not waiting.filtered:
-            if not request.dont_filter and self.df.request_seen(request):
+        request.meta[FETCH_ID] = secrets.token_hex(8)  # follows the request if it is re-queued
+        if request.dont_filter:
+            self.queue.push(request)
+        else:
+            fingerprint = self.df.request_fingerprint(request)
+            data = self.queue._encode_request(request)
+            keys = [self.df.key, self.queue.key]
+            if not self._seen_and_queue(keys=keys, args=[fingerprint, -request.priority, data]):
                 self.df.log(request, self.spider)
                 return False
-            waiting.filtered = True  # now in the duplicate filter: not asked twice
-        request.meta[FETCH_ID] = secrets.token_hex(8)  # follows the request if it is re-queued
-        self.queue.push(request)
         self.stats.inc_value("scheduler/enqueued/redis")
         return True
 
@@ -591,6 +605,7 @@ class DistributedScheduler(Scheduler):
         self._stopping: Any = None  # the close requested once Redis stayed away too long
         self.requeued_on_exit = 0
         self.unqueued: deque[_Unqueued] = deque()  # requests waiting for Redis to come back
+        self._seen_and_queue = self.server.register_script(_SEEN_AND_QUEUE)
         self._loop = task.LoopingCall(self._tick)
         crawler.signals.connect(self._spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(self._spider_opened, signal=signals.spider_opened)
