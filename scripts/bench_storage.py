@@ -6,12 +6,14 @@
    (``ingest.storage`` migrations, FTS5 triggers included), plus the ``urls``, ``fetch_log``
    and ``pages`` rows a crawl leaves behind. Rows go in with ``executemany`` in large
    transactions: building it through the crawler would take hours and measure nothing new.
-2. Inserts the same fresh articles, through the crawl's own writer (``BatchWriter``) in turns,
-   into an empty database and into the big one, and prints the time per article for both and
-   their ratio, ``--repeat`` times. The fresh articles are what a later crawl of the same sites
-   brings: published after every stored one, at URLs of the same sites (``--urls dated``:
-   /source/2024/01/DD/story-N, next to each other at the end of each site's URLs; ``--urls
-   random``: at random places among the stored URLs, like sites whose URLs carry no date).
+2. Inserts the same fresh articles, through the crawl's own writer (``BatchWriter``, one per
+   database for a trial, as a crawl has one) in turns, into an empty database and into the big
+   one, and prints the time per article for both (committed and checkpointed into the file)
+   and their ratio, ``--repeat`` times. The fresh articles are what a later crawl of the same
+   sites brings: published in the week after the newest stored one (each trial after the
+   previous), at URLs of the same sites (``--urls dated``: /source/YYYY/MM/DD/story-N, next to
+   each other at the end of each site's URLs; ``--urls random``: at random places among the
+   stored URLs, like sites whose URLs carry no date).
    Their texts, hence content hashes, are new. They stay in the big database, which grows by
    ``--repeat`` x ``--inserts`` articles a run, as it would under a crawl: removing them would
    leave FTS5 delete markers that the next run's inserts then pay to merge, which no crawl
@@ -36,6 +38,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -203,22 +206,26 @@ def _insert_chunk(conn: sqlite3.Connection, arts: list[dict[str, Any]]) -> None:
 # -- insert cost --------------------------------------------------------------------------------
 
 
-def fresh_results(count: int, offset: int, html_gz: bytes, urls: str = "dated") -> list[PageResult]:
+def fresh_results(
+    count: int, offset: int, html_gz: bytes, urls: str = "dated", after: str = "2023-12-31"
+) -> list[PageResult]:
     """``count`` new articles (numbered from ``offset``: not in the big database), published in
-    January 2024 (after every stored article), at URLs of the stored sites (see module doc)."""
+    the week after the day ``after`` (the newest stored article's: a later crawl brings news,
+    not more of a week already stored), at URLs of the stored sites (see module doc)."""
     texts = TextMaker()
     rng = random.Random(offset)
+    first = date.fromisoformat(after[:10]) + timedelta(days=1)
     out = []
     for n, i in enumerate(range(offset, offset + count)):
         art = article(i, texts)
-        day = 1 + n * 28 // count
-        art["published_at"] = f"2024-01-{day:02d}T{n % 24:02d}:{n % 60:02d}:00+00:00"
+        day = first + timedelta(days=n * 7 // count)
+        art["published_at"] = f"{day.isoformat()}T{n % 24:02d}:{n % 60:02d}:00+00:00"
         if urls == "random":
             place = f"2023/{rng.randint(1, 12):02d}/{rng.randint(1, 28):02d}"
             slug = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(10))
             art["url"] = f"https://news.example/{art['source']}/{place}/{slug}-{i}"
         else:
-            art["url"] = f"https://news.example/{art['source']}/2024/01/{day:02d}/story-{i}"
+            art["url"] = f"https://news.example/{art['source']}/{day:%Y/%m/%d}/story-{i}"
         out.append(
             PageResult(
                 url=art["url"],
@@ -233,38 +240,59 @@ def fresh_results(count: int, offset: int, html_gz: bytes, urls: str = "dated") 
     return out
 
 
+def newest_published(path: Path) -> str:
+    """The newest ``published_at`` stored in ``path`` (the day fresh articles come after)."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return conn.execute("SELECT max(published_at) FROM articles").fetchone()[0] or "2023-12-31"
+    finally:
+        conn.close()
+
+
 def insert_cost(
     paths: dict[str, Path], results: list[PageResult], rounds: int = 8
 ) -> dict[str, dict[str, float]]:
     """Store ``results`` into each database through the crawl's own writer (``BatchWriter``,
-    batches of 200, one writer thread): microseconds per article, per database.
+    batches of 200, one writer per database for the whole trial, as a crawl has one):
+    microseconds per article, per database.
 
     The databases take turns, round by round and in alternating order, so that whatever else
-    runs on the machine slows both alike. The first round is a warm-up, not counted: it reads
-    the big database's index pages into memory once, as the first seconds of a crawl do.
-    ``cpu_us`` is the CPU time of the whole process (writer and checkpointer threads)."""
-    runs = {}
+    runs on the machine slows both alike. A round is timed until its articles are committed
+    (``flush``) and copied from the WAL into the database file (a checkpoint, which a crawl's
+    background checkpointer does): writes scattered over a large file cost there. The first
+    round is a warm-up, not counted: it reads the big database's index pages into the
+    writer's cache once, as the first seconds of a crawl do. ``cpu_us`` is the CPU time of
+    the whole process (writer and checkpointer threads) during the counted rounds."""
+    writers, checkpoints = {}, {}
     for name, path in paths.items():
         store = Store(path)
-        runs[name] = store.start_run(["bench-storage"])
+        run_id = store.start_run(["bench-storage"])
         store.close()
+        writers[name] = BatchWriter(path, run_id, batch_size=200, linger=0)
+        checkpoints[name] = sqlite3.connect(path, isolation_level=None)
     per_round = -(-len(results) // (rounds + 1))
     times: dict[str, list[float]] = {name: [] for name in paths}
     cpu: dict[str, float] = dict.fromkeys(paths, 0.0)
-    for number, first in enumerate(range(0, len(results), per_round)):
-        chunk = results[first : first + per_round]
-        order = list(paths) if number % 2 == 0 else list(reversed(paths))
-        for name in order:
-            start, start_cpu = time.perf_counter(), time.process_time()
-            writer = BatchWriter(paths[name], runs[name], batch_size=200, linger=0)
-            for result in chunk:
-                writer.put(PageResult(**result.to_dict()))
-            counts = writer.close()
-            if number:
-                times[name].append((time.perf_counter() - start) / len(chunk))
-                cpu[name] += time.process_time() - start_cpu
-            if counts.get("new", 0) != len(chunk):
-                raise RuntimeError(f"expected only new articles, got {dict(counts)}")
+    try:
+        for number, first in enumerate(range(0, len(results), per_round)):
+            chunk = results[first : first + per_round]
+            order = list(paths) if number % 2 == 0 else list(reversed(paths))
+            for name in order:
+                start, start_cpu = time.perf_counter(), time.process_time()
+                for result in chunk:
+                    writers[name].put(PageResult(**result.to_dict()))
+                writers[name].flush()
+                checkpoints[name].execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                if number:
+                    times[name].append((time.perf_counter() - start) / len(chunk))
+                    cpu[name] += time.process_time() - start_cpu
+    finally:
+        counts = {name: writer.close() for name, writer in writers.items()}
+        for conn in checkpoints.values():
+            conn.close()
+    for name, got in counts.items():
+        if got.get("new", 0) != len(results):
+            raise RuntimeError(f"{name}: expected only new articles, got {dict(got)}")
     counted = len(results) - per_round
     return {
         name: {
@@ -435,7 +463,8 @@ def run(
     trials = []
     for trial in range(repeat):
         offset = 10 * max(rows, held) + trial * inserts
-        results = fresh_results(inserts, offset=offset, html_gz=html_gz, urls=urls)
+        after = newest_published(db)
+        results = fresh_results(inserts, offset, html_gz, urls, after)
         marks = row_marks(db)
         with tempfile.TemporaryDirectory(prefix="ingest-bench-") as tmp:
             try:
