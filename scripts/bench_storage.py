@@ -17,7 +17,12 @@
    Their texts, hence content hashes, are new. They stay in the big database, which grows by
    ``--repeat`` x ``--inserts`` articles a run, as it would under a crawl: removing them would
    leave FTS5 delete markers that the next run's inserts then pay to merge, which no crawl
-   does (``--remove-inserted`` removes them all the same, by rowid).
+   does (``--remove-inserted`` removes them all the same, by rowid). A middle database
+   (``--mid-rows``, 100,000 articles, built once like the big one; its inserted articles stay
+   too) takes the same turns: an empty database keeps each index in a few pages that every
+   batch shares, while from about a hundred thousand articles on each article writes its own
+   leaf of the content-hash index; big/middle shows whether storing still slows down as the
+   database grows past that.
 3. Times ``ingest.query.search`` (the library behind ``ingest search``) on the big database for
    a few typical queries, with the plan it chose, and the ``ingest search`` command (Python
    start-up included).
@@ -454,26 +459,36 @@ def run(
     repeat: int = 3,
     urls: str = "dated",
     remove_inserted: bool = False,
+    mid_rows: int = 100_000,
 ) -> dict[str, Any]:
-    """Build or reuse the big database, measure inserts and searches; print and return figures."""
+    """Build or reuse the big database (and the middle one), measure inserts and searches;
+    print and return figures."""
     db.parent.mkdir(parents=True, exist_ok=True)
     built = None
     if rebuild or not db.exists():
         print(f"storage: building {db} with {rows:,} articles (once; reused by later runs) ...")
         built = round(build_big(db, rows), 1)
-    Store(db).close()  # migrations first, so that they are not timed as inserts
+    mid = db.parent / f"storage-{mid_rows}.db" if mid_rows else None
+    if mid is not None and not mid.exists():
+        print(f"storage: building {mid} with {mid_rows:,} articles (once) ...")
+        build_big(mid, mid_rows)
+    for path in (db, mid) if mid else (db,):
+        Store(path).close()  # migrations first, so that they are not timed as inserts
+        print(
+            f"storage: {path} holds {_count(path):,} articles ({path.stat().st_size / 1e9:.2f} GB)"
+        )
     held = _count(db)
-    print(f"storage: {db} holds {held:,} articles ({db.stat().st_size / 1e9:.2f} GB)")
     html_gz = gzip.compress(b"<html><body>" + b"<p>page</p>" * 4000 + b"</body></html>")
     trials = []
     for trial in range(repeat):
         offset = 10 * max(rows, held) + trial * inserts
-        after = newest_published(db)
+        after = max(newest_published(p) for p in ((db, mid) if mid else (db,)))
         results = fresh_results(inserts, offset, html_gz, urls, after)
         marks = row_marks(db)
         with tempfile.TemporaryDirectory(prefix="ingest-bench-") as tmp:
+            paths = {"empty": Path(tmp) / "empty.db", "big": db, **({"mid": mid} if mid else {})}
             try:
-                costs = insert_cost({"empty": Path(tmp) / "empty.db", "big": db}, results)
+                costs = insert_cost(paths, results)
             finally:
                 if remove_inserted:
                     remove_fresh(db, marks)
@@ -483,6 +498,11 @@ def run(
             costs["big"]["committed_us"] / costs["empty"]["committed_us"], 2
         )
         costs["median_ratio"] = round(costs["big"]["median_us"] / costs["empty"]["median_us"], 2)
+        if mid:
+            costs["mid_ratio"] = round(costs["big"]["mean_us"] / costs["mid"]["mean_us"], 2)
+            costs["mid_median_ratio"] = round(
+                costs["big"]["median_us"] / costs["mid"]["median_us"], 2
+            )
         print(f"  trial {trial + 1}: ratio big/empty {costs['ratio']} (CPU {costs['cpu_ratio']})")
         trials.append(costs)
     figures = {
@@ -496,6 +516,11 @@ def run(
         "insert_cpu_ratio": statistics.median(t["cpu_ratio"] for t in trials),
         "insert_committed_ratio": statistics.median(t["committed_ratio"] for t in trials),
         "insert_round_median_ratio": statistics.median(t["median_ratio"] for t in trials),
+        "mid_articles": _count(mid) if mid else None,
+        "big_over_mid_ratio": statistics.median(t["mid_ratio"] for t in trials) if mid else None,
+        "big_over_mid_round_median_ratio": (
+            statistics.median(t["mid_median_ratio"] for t in trials) if mid else None
+        ),
         "search": search_latency(db),
         "cli_search_ms": cli_search_ms(db),
     }
@@ -518,7 +543,10 @@ def print_figures(f: dict[str, Any]) -> None:
     head = f"  {'trial':<7}{'database':<18}{'mean µs/article':>16}{'median':>9}{'worst round':>13}"
     print(head + f"{'committed':>11}{'CPU µs':>9}")
     for number, trial in enumerate(f["trials"], 1):
-        for name, label in (("empty", "empty"), ("big", f"holding {f['articles_in_db']:,}")):
+        labels = [("empty", "empty"), ("big", f"holding {f['articles_in_db']:,}")]
+        if f["mid_articles"]:
+            labels.insert(1, ("mid", f"holding {f['mid_articles']:,}"))
+        for name, label in labels:
             c = trial[name]
             print(
                 f"  {number:<7}{label:<18}{c['mean_us']:>16}{c['median_us']:>9}"
@@ -528,11 +556,21 @@ def print_figures(f: dict[str, Any]) -> None:
             f"  {'':<7}ratio big/empty {trial['ratio']} (median round {trial['median_ratio']},"
             f" committed {trial['committed_ratio']}, CPU {trial['cpu_ratio']})"
         )
+        if f["mid_articles"]:
+            print(
+                f"  {'':<7}ratio big/middle {trial['mid_ratio']}"
+                f" (median round {trial['mid_median_ratio']})"
+            )
     print(
         f"  median ratio big/empty: {f['insert_ratio']} (median round"
         f" {f['insert_round_median_ratio']}, committed {f['insert_committed_ratio']},"
         f" CPU {f['insert_cpu_ratio']})"
     )
+    if f["mid_articles"]:
+        print(
+            f"  median ratio big/middle: {f['big_over_mid_ratio']} (median round"
+            f" {f['big_over_mid_round_median_ratio']})"
+        )
     print(f"\nSearch on {f['articles_in_db']:,} articles (ingest.query.search, limit 20)")
     print(f"  {'query':<52}{'plan':>8}{'hits':>6}{'first ms':>10}{'median ms':>11}")
     for s in f["search"]:
@@ -555,11 +593,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--remove-inserted", action="store_true", help="remove the inserted articles afterwards"
     )
+    parser.add_argument(
+        "--mid-rows",
+        type=int,
+        default=100_000,
+        help="articles in a middle database stored into in the same turns (0: none)",
+    )
     parser.add_argument("--json", help="also write the figures here")
     args = parser.parse_args(argv)
     db = Path(args.db or ROOT / "bench-out" / f"storage-{args.rows}.db")
     figures = run(
-        db, args.rows, args.inserts, args.rebuild, args.repeat, args.urls, args.remove_inserted
+        db,
+        args.rows,
+        args.inserts,
+        args.rebuild,
+        args.repeat,
+        args.urls,
+        args.remove_inserted,
+        args.mid_rows,
     )
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=1))
