@@ -468,7 +468,7 @@ def run(
     if rebuild or not db.exists():
         print(f"storage: building {db} with {rows:,} articles (once; reused by later runs) ...")
         built = round(build_big(db, rows), 1)
-    mid = db.parent / f"storage-{mid_rows}.db" if mid_rows else None
+    mid = db.parent / f"storage-{mid_rows}.db" if 0 < mid_rows < rows else None
     if mid is not None and not mid.exists():
         print(f"storage: building {mid} with {mid_rows:,} articles (once) ...")
         build_big(mid, mid_rows)
