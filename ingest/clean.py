@@ -31,10 +31,13 @@ from importlib.resources.abc import Traversable
 from re import _constants as sre_constants  # noqa: PLC2701 - pattern widths
 from re import _parser as sre_parse  # noqa: PLC2701
 
+import ahocorasick
 import lxml.html
 from bs4 import BeautifulSoup, NavigableString, Tag
 from lxml import etree
 from lxml.cssselect import CSSSelector
+
+from ingest.literals import required_literals
 
 #: A package resource, not a path next to __file__: under Scrapyd the package runs from a
 #: zipped egg, where only importlib.resources can read it.
@@ -92,12 +95,15 @@ _BREAK = "\x00"  # a <br> inside a paragraph: splits it into lines
 
 
 class LengthAwareRegex:
-    """Full-match a paragraph against many patterns, skipping those that cannot be that long.
+    """Full-match a paragraph against many patterns, skipping those that cannot match it.
 
-    Most paragraph rules are bounded ("- Advertisement -", a cookie notice of at most a few
-    hundred characters); a long article paragraph only needs the few unbounded ones (counters).
-    One alternation is compiled per length bucket, on first use. Text is lowercased by the
-    caller: patterns are written in lowercase and run without re.I.
+    By length: most paragraph rules are bounded ("- Advertisement -", a cookie notice of at
+    most a few hundred characters); a long article paragraph only needs the few unbounded ones
+    (counters). By words: a rule that cannot match without one of its words (its
+    :func:`~ingest.literals.required_literals`, e.g. "cookies") runs only on paragraphs where
+    an Aho-Corasick pass found such a word; that pass costs a fifth of trying the rules. The
+    other rules run as one alternation per length bucket. Text is lowercased by the caller:
+    patterns are written in lowercase and run without re.I.
     """
 
     def __init__(self, patterns: Sequence[str], suffix: str) -> None:
@@ -105,15 +111,62 @@ class LengthAwareRegex:
         self._widths = [w for w, _p in items]
         self._patterns = [p for _w, p in items]
         self._suffix = suffix
+        literals = [required_literals(p) for p in self._patterns]
+        self._guarded = [i for i, found in enumerate(literals) if found]
+        self._words = _automaton(literals)
+        self._single: dict[int, re.Pattern[str]] = {}
         self._compiled: dict[int, re.Pattern[str]] = {}
 
     def fullmatch(self, text: str) -> bool:
         start = bisect.bisect_left(self._widths, len(text.rstrip(" .!:\t\n")))
         regex = self._compiled.get(start)
         if regex is None:
-            body = "|".join(f"(?:{p})" for p in self._patterns[start:]) or "(?!)"
-            regex = self._compiled[start] = re.compile(f"(?:{body}){self._suffix}", re.S)
-        return regex.fullmatch(text) is not None
+            regex = self._compiled[start] = self._compile(start)
+        if regex.fullmatch(text) is not None:
+            return True
+        if self._words is None:
+            return False
+        hits = {i for _end, found in self._words.iter(text) for i in found if i >= start}
+        return any(self._one(i).fullmatch(text) is not None for i in sorted(hits))
+
+    def compile_all(self) -> None:
+        """Compile every pattern and length bucket now. The extraction fork server does it once
+        for all workers; compiled lazily, each worker spent its first pages compiling them."""
+        for start in range(len(self._patterns) + 1):
+            if start not in self._compiled:
+                self._compiled[start] = self._compile(start)
+        for i in self._guarded:
+            self._one(i)
+
+    def _compile(self, start: int) -> re.Pattern[str]:
+        """The unguarded patterns of a length bucket as one alternation."""
+        guarded = set(self._guarded)
+        body = "|".join(
+            f"(?:{p})" for i, p in enumerate(self._patterns) if i >= start and i not in guarded
+        )
+        return re.compile(f"(?:{body or '(?!)'}){self._suffix}", re.S)
+
+    def _one(self, index: int) -> re.Pattern[str]:
+        regex = self._single.get(index)
+        if regex is None:
+            pattern = self._patterns[index]
+            regex = self._single[index] = re.compile(f"(?:{pattern}){self._suffix}", re.S)
+        return regex
+
+
+def _automaton(literals: list[frozenset[str] | None]) -> ahocorasick.Automaton | None:
+    """word -> indexes of the patterns that need it, for one scan of a paragraph."""
+    needed: dict[str, list[int]] = {}
+    for index, found in enumerate(literals):
+        for word in found or ():
+            needed.setdefault(word, []).append(index)
+    if not needed:
+        return None
+    automaton = ahocorasick.Automaton()
+    for word, indexes in needed.items():
+        automaton.add_word(word, tuple(indexes))
+    automaton.make_automaton()
+    return automaton
 
 
 def _max_width(pattern: str) -> float:

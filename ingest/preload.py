@@ -2,11 +2,13 @@
 
 Whatever is loaded here, every extraction worker forked from the server has from its first
 instruction: the extraction stack (lxml, BeautifulSoup, extruct, htmldate ...) and the language
-model, about a second of CPU that each worker would otherwise spend before its first page.
+model and the compiled boilerplate rules, about a second of CPU that each worker would otherwise spend before its first page.
 """
 
 import ingest.extract  # noqa: F401
 import ingest.process  # noqa: F401
+from ingest.clean import load_rules
 from ingest.language import warm_up
 
 warm_up()
+load_rules().block_full.compile_all()
