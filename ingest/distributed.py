@@ -358,6 +358,23 @@ redis.call('HSET', KEYS[3], ARGV[1], 1)
 return {field, item[1]}
 """
 
+# KEYS: leases, queue ; ARGV: the lease fields this worker knows of
+# Leases this worker does not know of go back in the queue: a pop whose answer was lost.
+_RECLAIM = """
+local known = {}
+for _, field in ipairs(ARGV) do known[field] = true end
+local leases = redis.call('HGETALL', KEYS[1])
+local back = 0
+for i = 1, #leases, 2 do
+  if not known[leases[i]] then
+    redis.call('ZADD', KEYS[2], tonumber(string.match(leases[i], '^([^|]+)')), leases[i + 1])
+    redis.call('HDEL', KEYS[1], leases[i])
+    back = back + 1
+  end
+end
+return back
+"""
+
 # KEYS: source list, destination list ; ARGV: how many
 _MOVE_MANY = """
 local items = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
@@ -468,6 +485,9 @@ class LeasedQueue(PriorityQueue):
         super().__init__(*args, **kwargs)
         self.leases: dict[str, Request] = {}
         self._pop = self.server.register_script(_POP)
+        self._reclaim = self.server.register_script(_RECLAIM)
+        #: A pop failed on the way: Redis may have leased a request whose answer never came.
+        self.unsure = False
 
     def pop(self, timeout: int = 0) -> Request | None:
         m = self.membership
@@ -479,6 +499,19 @@ class LeasedQueue(PriorityQueue):
         request = self._decode_request(data)
         self.leases[field.decode()] = request
         return request
+
+    def reclaim_lost(self) -> int:
+        """After a pop that failed in transit, put back the leases this worker never received
+        (Redis ran the pop, then the connection broke before its answer arrived): without
+        this, such a request stays leased to a live worker and is never fetched."""
+        if not self.unsure:
+            return 0
+        m = self.membership
+        back = int(self._reclaim(keys=[m.keys.leases(m.id), self.key], args=list(self.leases)))
+        self.unsure = False
+        if back:
+            log.warning("Redis: %d request(s) leased by a lost answer put back in the queue", back)
+        return back
 
     def release_done(self, in_progress: set[Request] | None) -> None:
         """End the leases of requests the engine has finished with."""
@@ -579,6 +612,7 @@ class DistributedScheduler(Scheduler):
         try:
             request = self.queue.pop()
         except UNREACHABLE as exc:
+            self.queue.unsure = True
             self.outage.failed(exc)
             return None
         if request is not None:
@@ -660,6 +694,7 @@ class DistributedScheduler(Scheduler):
             return
         try:
             self._flush_unqueued()
+            self.queue.reclaim_lost()
             self.queue.release_done(self._in_progress())
             if engine.spider_is_idle():
                 state = self._check_idle()

@@ -537,6 +537,19 @@ def test_replayed_batch_is_not_stored_twice(redis_url: str, tmp_path: Path) -> N
         assert writer.stats.replayed == 1 and writer.stats.results == 0
 
 
+def test_lease_whose_answer_was_lost_goes_back_in_the_queue(redis_url: str) -> None:
+    """Redis ran a worker's pop (the request is leased to it) but the answer never arrived:
+    the reclaim script puts back exactly the leases the worker does not know of."""
+    server = distributed.connect(redis_url)
+    leases, queue = "t:leases:w1", "t:requests"
+    server.hset(leases, mapping={"-5|1": b"known request", "-7|2": b"lost request"})
+    reclaim = server.register_script(distributed._RECLAIM)
+    assert reclaim(keys=[leases, queue], args=["-5|1"]) == 1
+    assert server.zrange(queue, 0, -1, withscores=True) == [(b"lost request", -7.0)]
+    assert server.hgetall(leases) == {b"-5|1": b"known request"}
+    assert reclaim(keys=[leases, queue], args=["-5|1"]) == 0  # nothing lost twice
+
+
 def test_database_on_a_worker_is_refused(redis_url: str, tmp_path: Path) -> None:
     """A worker writes no database (`ingest drain` does): --db given to one is refused in one
     line rather than ignored; from INGEST_REDIS_URL too."""
