@@ -1,13 +1,14 @@
 """news-ingest: crawl news sites into clean article records in SQLite.
 
-The one thing done on import: sqlite-utils is loaded with pandas and numpy hidden.
+:func:`import_sqlite_utils` is how :mod:`ingest.storage` loads sqlite-utils.
 """
 
 import sys
+from types import ModuleType
 
 
-def _import_sqlite_utils_lean() -> None:
-    """Import sqlite-utils without it importing pandas and numpy.
+def import_sqlite_utils() -> ModuleType:
+    """sqlite-utils, imported without it importing pandas and numpy.
 
     sqlite-utils imports both when they are installed, only to map their value types to SQLite
     column types on insert. news-ingest never stores a pandas or numpy value, and the two
@@ -20,11 +21,9 @@ def _import_sqlite_utils_lean() -> None:
     for name in hidden:
         sys.modules[name] = None  # type: ignore[assignment]  # makes "import" raise ImportError
     try:
-        import sqlite_utils  # noqa: F401
+        import sqlite_utils
     finally:
         for name in hidden:
             if sys.modules.get(name, 0) is None:
                 del sys.modules[name]
-
-
-_import_sqlite_utils_lean()
+    return sqlite_utils

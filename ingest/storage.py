@@ -17,12 +17,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-from sqlite_utils.migrations import Migrations
-
+from ingest import import_sqlite_utils
 from ingest.defaults import DEFAULT_DB
 from ingest.errors import UserError
 from ingest.urls import canonicalize, is_amp
+
+sqlite_utils = import_sqlite_utils()  # without pandas: see there
+from sqlite_utils.migrations import Migrations  # noqa: E402
 
 #: What became of a fetched URL (``fetch_log.outcome`` and ``urls.outcome``).
 STORED_OUTCOMES = ("new", "updated", "unchanged")

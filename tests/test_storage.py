@@ -2,6 +2,8 @@
 
 import json
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 
@@ -112,3 +114,17 @@ def test_wal_and_migrations_recorded(store):
     names = [r[0] for r in store.db.execute("select name from _sqlite_migrations")]
     assert "m001_initial" in names
     sqlite3.connect(store.path).execute("select * from articles").fetchall()
+
+
+def test_lean_import_hides_pandas_only_from_sqlite_utils() -> None:
+    code = (
+        "import ingest.storage, sys, sqlite_utils.db as d\n"
+        "assert d.pd is None and d.np is None, (d.pd, d.np)\n"
+        "assert 'pandas' not in sys.modules\n"
+        "import pandas\n"
+        "print(pandas.__name__)\n"
+    )
+    pytest.importorskip("pandas")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "pandas"
