@@ -60,6 +60,8 @@ _TABLES: dict[str, dict[str, Any]] = {
         "sort_desc": "id",
     },
     "pages": {"description": "Compressed raw HTML of stored articles", "hidden": True},
+    # The writer's marker for a batch being indexed: only ever non-empty inside a transaction.
+    "articles_fts_pending": {"hidden": True},
 }
 
 

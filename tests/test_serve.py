@@ -140,6 +140,7 @@ def test_metadata_is_served_and_the_server_is_read_only(server):
     assert articles["facets"] == ["source", "language"] and articles["sort_desc"] == "published_at"
     assert articles["fts_table"] == "articles_fts"
     assert served["databases"]["news"]["tables"]["pages"]["hidden"] is True
+    assert served["databases"]["news"]["tables"]["articles_fts_pending"]["hidden"] is True
     with pytest.raises(urllib.error.HTTPError):
         urllib.request.urlopen(f"{server['base']}/news.json?sql=DELETE+FROM+articles", timeout=10)
     count = get_json(
