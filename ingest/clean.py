@@ -112,7 +112,7 @@ class LengthAwareRegex:
         self._patterns = [p for _w, p in items]
         self._suffix = suffix
         literals = [required_literals(p) for p in self._patterns]
-        self._guarded = [i for i, found in enumerate(literals) if found]
+        self._guarded = frozenset(i for i, found in enumerate(literals) if found)
         self._words = _automaton(literals)
         self._single: dict[int, re.Pattern[str]] = {}
         self._compiled: dict[int, re.Pattern[str]] = {}
@@ -140,9 +140,10 @@ class LengthAwareRegex:
 
     def _compile(self, start: int) -> re.Pattern[str]:
         """The unguarded patterns of a length bucket as one alternation."""
-        guarded = set(self._guarded)
         body = "|".join(
-            f"(?:{p})" for i, p in enumerate(self._patterns) if i >= start and i not in guarded
+            f"(?:{p})"
+            for i, p in enumerate(self._patterns)
+            if i >= start and i not in self._guarded
         )
         return re.compile(f"(?:{body or '(?!)'}){self._suffix}", re.S)
 
