@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -57,3 +58,13 @@ def demo_sources(demo_sites: dict[str, str], tmp_path_factory: pytest.TempPathFa
     path = tmp_path_factory.mktemp("sources") / "sources.toml"
     path.write_text(sources_toml(demo_sites), encoding="utf-8")
     return path
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Any]:
+    """A Store on a fresh SQLite file (tests of storage and of the full-text index)."""
+    from ingest.storage import Store
+
+    s = Store(tmp_path / "news.db")
+    yield s
+    s.close()

@@ -17,13 +17,6 @@ def page(url, text, title="Title", **kw):
     return PageResult(url=url, source="s", outcome="new", http_status=200, article=art.to_dict())
 
 
-@pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "news.db")
-    yield s
-    s.close()
-
-
 def test_insert_update_unchanged_and_versions(store):
     run = store.start_run(["s"])
     assert store.write_batch(run, [page("http://a/1", "First text of the story.")])["new"] == 1

@@ -13,24 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from ingest.article import Article
 from ingest.storage import FTS_PENDING, PageResult, Store
+from tests.test_storage import page
 
 
-def page(url: str, text: str, title: str = "Title") -> PageResult:
-    art = Article(url=url, title=title, text=text)
-    return PageResult(url=url, source="s", outcome="new", http_status=200, article=art.to_dict())
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "news.db")
-    yield s
-    s.close()
+def _conn(db: Store | Path) -> sqlite3.Connection:
+    return db.db.conn if isinstance(db, Store) else sqlite3.connect(db)
 
 
 def hits(db: Store | Path, words: str) -> list[str]:
-    conn = db.db.conn if isinstance(db, Store) else sqlite3.connect(db)
+    conn = _conn(db)
     rows = conn.execute(
         "SELECT a.url FROM articles_fts JOIN articles AS a ON a.rowid = articles_fts.rowid"
         " WHERE articles_fts MATCH ? ORDER BY a.url",
@@ -41,7 +33,7 @@ def hits(db: Store | Path, words: str) -> list[str]:
 
 def assert_in_sync(db: Store | Path) -> None:
     """FTS5 compares every indexed row with the articles table; no batch left half-done."""
-    conn = db.db.conn if isinstance(db, Store) else sqlite3.connect(db)
+    conn = _conn(db)
     conn.execute("INSERT INTO articles_fts (articles_fts, rank) VALUES ('integrity-check', 1)")
     indexed = conn.execute("SELECT count(*) FROM articles_fts_docsize").fetchone()[0]
     assert indexed == conn.execute("SELECT count(*) FROM articles").fetchone()[0]
