@@ -116,10 +116,30 @@ class FrontierMiddleware(BaseSpiderMiddleware):
             raise NotConfigured("the Redis scheduler keeps the queue out of memory already")
         return cls(crawler)
 
+    @staticmethod
+    def of(crawler: Crawler) -> FrontierMiddleware | None:
+        """The crawl's frontier middleware, or None (frontier off, or distributed mode)."""
+        engine = crawler.engine
+        if engine is None:
+            return None
+        middlewares = engine.scraper.spidermw.middlewares
+        return next((m for m in middlewares if isinstance(m, FrontierMiddleware)), None)
+
     def get_processed_request(self, request: Request, response: Response | None) -> Request | None:
         """Spider output: article requests go to the frontier; everything else passes."""
         if response is None or request.dont_filter or not _is_article(request):
             return request
+        self.offer(request)
+        return None
+
+    def offer(self, request: Request) -> None:
+        """Queue an article request (once per URL).
+
+        The spider hands a sitemap's requests here directly: Scrapy's spider-middleware chain
+        costs about 0.1 ms of the reactor thread per request that passes through it, and a
+        sitemap names up to 50,000 articles before the first of them is fetched. For such
+        requests the referer and depth that Scrapy's middlewares would add are set by the
+        spider."""
         frontier = self._frontier()
         fingerprint = self.crawler.request_fingerprinter.fingerprint(request)
         if frontier.add(request, fingerprint):
@@ -127,24 +147,27 @@ class FrontierMiddleware(BaseSpiderMiddleware):
             self.stats.max_value("frontier/max_waiting", len(frontier))
         else:
             self.stats.inc_value("frontier/duplicate")
-        return None
 
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
         """The spider's start requests, then the frontier, as fast as the downloader takes it.
 
+        The frontier's requests go to the engine in bulk (``engine.crawl``), not through this
+        generator, from which Scrapy takes one request per turn of the event loop: a turn can
+        be long while a big sitemap is read, and the downloader would starve meanwhile.
         Ends when the frontier is empty and nothing that could add to it is in flight (the
         checks Scrapy makes before closing an idle spider)."""
         async for item in super().process_start(start):
             yield item
         idle_checks = 0
-        while not self.finished and self.crawler.engine.running:
+        engine = self.crawler.engine
+        while not self.finished and engine.running:
             frontier = self._frontier()
             while len(frontier) and self._room():
                 request = frontier.pop()
                 if request is not None:
                     request.dont_filter = True  # the frontier has de-duplicated it
                     self.stats.inc_value("frontier/fed")
-                    yield request
+                    engine.crawl(request)
             if len(frontier) or not self._engine_idle():
                 idle_checks = 0
             else:

@@ -11,7 +11,9 @@ and store. Every fetched URL ends up in the fetch log with what became of it.
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -26,6 +28,7 @@ from twisted.python.failure import Failure
 from ingest import discovery
 from ingest.compression import ENCODED, KEEP_ENCODED
 from ingest.discovery import BadXML, UnsafeXML
+from ingest.frontier import FrontierMiddleware
 from ingest.politeness import slot_settings
 from ingest.sources import Source, load_sources, select_sources, site_source
 from ingest.storage import STORED_OUTCOMES, Store
@@ -42,6 +45,8 @@ ADHOC = "adhoc"  # source name of pages given with --url
 #: Outcomes that judged a page's content: it is fetched again only when a feed or sitemap says
 #: it changed (or with INGEST_REFETCH). Other outcomes are failures and are retried next run.
 SETTLED_OUTCOMES = (*STORED_OUTCOMES, "duplicate", "not_article", "empty", "paywall", "not_html")
+#: Seconds of reading a sitemap between two turns of the event loop (see ``parse_sitemap``).
+SITEMAP_SLICE = 0.002
 _HREF = re.compile(r"""<a\b[^>]*?\shref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
 
 
@@ -205,12 +210,14 @@ class NewsSpider(scrapy.Spider):
                 )
         yield self._discovered(response, source, f"robots.txt: {len(found)} sitemaps")
 
-    def parse_discovered(self, response: Response) -> Iterator[Any]:
+    async def parse_discovered(self, response: Response) -> AsyncIterator[Any]:
         """A usual feed/sitemap location that answered: sniff which of the two it is."""
         if discovery.looks_like_sitemap(response.body):
-            yield from self.parse_sitemap(response)
+            async for item in self.parse_sitemap(response):
+                yield item
         elif discovery.looks_like_feed(response.body):
-            yield from self.parse_feed(response)
+            for item in self.parse_feed(response):
+                yield item
 
     def parse_feed(self, response: Response) -> Iterator[Any]:
         source = self._source(response)
@@ -229,14 +236,26 @@ class NewsSpider(scrapy.Spider):
             f"feed: {len(entries)} entries, {sum(r is not None for r in requests)} to fetch",
         )
 
-    def parse_sitemap(self, response: Response) -> Iterator[Any]:
+    async def parse_sitemap(self, response: Response) -> AsyncIterator[Any]:
+        """Article requests for a sitemap's entries, and its child sitemaps.
+
+        A sitemap names up to 50,000 articles, all judged on the reactor thread before the
+        first is fetched. So its article requests go straight into the frontier (see
+        ``FrontierMiddleware.offer``), and the entries are read in slices with a turn of the
+        event loop between them, for downloads already under way.
+        """
         source = self._source(response)
         level = response.meta.get("sitemap_level", 0)
         entries = fetching = 0
         stopped = ""
+        frontier = FrontierMiddleware.of(self.crawler)
+        turn = time.monotonic() + SITEMAP_SLICE
         try:
             for entry in discovery.parse_sitemap(response.body, response.url):
                 entries += 1
+                if entries % 16 == 0 and time.monotonic() > turn:
+                    await asyncio.sleep(0)
+                    turn = time.monotonic() + SITEMAP_SLICE
                 if entry.is_sitemap:
                     if level < 3 and source.allows(entry.url) and is_http(entry.url):
                         yield Request(
@@ -250,7 +269,11 @@ class NewsSpider(scrapy.Spider):
                 request = self._article_request(source, entry.url, entry.lastmod)
                 if request is not None:
                     fetching += 1
-                    yield request
+                    if frontier is None:
+                        yield request
+                    else:
+                        _as_followed_from(request, response)
+                        frontier.offer(request)
                 if source.max_articles and self.budget[source.name] >= source.max_articles:
                     stopped = f" (stopped: max_articles {source.max_articles} reached)"
                     break  # a million-entry sitemap costs no more than the budget allows
@@ -513,6 +536,12 @@ def _slot(source: Source) -> dict[str, Any]:
 
 def _root(url: str) -> str:
     return urljoin(url, "/")
+
+
+def _as_followed_from(request: Request, response: Response) -> None:
+    """What Scrapy's referer and depth middlewares add to a request the spider yields."""
+    request.headers.setdefault("Referer", response.url)
+    request.meta["depth"] = response.meta.get("depth", 0) + 1
 
 
 def _discovery_meta(response: Response) -> dict[str, Any]:
