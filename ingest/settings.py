@@ -26,6 +26,8 @@ REMOTE_CONTROL_ENABLED = False
 # once, so the check re-ran for every page (1-2% of the reactor thread). The spider's
 # callbacks are ours and tested; the check has nothing to find.
 WARN_ON_GENERATOR_RETURN_VALUE = False
+# The same stats without a hook on every attribute access (ingest.crawlstats).
+STATS_CLASS = "ingest.crawlstats.PlainStatsCollector"
 
 # Politeness towards remote hosts; loopback hosts are exempt (ingest.politeness).
 AUTOTHROTTLE_ENABLED = True
