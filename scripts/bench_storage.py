@@ -19,11 +19,10 @@
    leave FTS5 delete markers that the next run's inserts then pay to merge, which no crawl
    does (``--remove-inserted`` removes them all the same, by rowid). A middle database
    (``--mid-rows``, 100,000 articles, built once like the big one; its inserted articles stay
-   too) takes the same turns: big/middle shows whether storing still slows down as the
-   database grows past the size where its indexes outgrow a few pages every batch shares.
-   The keys of the inserted articles' texts stay pending (the writer merges them into
-   ``content_keys`` every 50,000 articles in a big database); their merge is timed at the end
-   and printed per article.
+   too) takes the same turns: an empty database keeps each index in a few pages that every
+   batch shares, while from about a hundred thousand articles on each article writes its own
+   leaf of the content-hash index; big/middle shows whether storing still slows down as the
+   database grows past that.
 3. Times ``ingest.query.search`` (the library behind ``ingest search``) on the big database for
    a few typical queries, with the plan it chose, and the ``ingest search`` command (Python
    start-up included).
@@ -536,12 +535,6 @@ def run(
         "insert_cpu_ratio": statistics.median(t["cpu_ratio"] for t in trials),
         "insert_committed_ratio": statistics.median(t["committed_ratio"] for t in trials),
         "insert_round_median_ratio": statistics.median(t["median_ratio"] for t in trials),
-        # Every trial's articles together: the merges of the full-text index that landed in
-        # some trial (a level-1 merge every ~25,000 articles in a database of a million) count.
-        "pooled_us": {
-            name: round(statistics.fmean(t[name]["mean_us"] for t in trials), 1)
-            for name in ("empty", "big")
-        },
         "mid_articles": _count(mid) if mid else None,
         "big_over_mid_ratio": statistics.median(t["mid_ratio"] for t in trials) if mid else None,
         "big_over_mid_round_median_ratio": (
@@ -598,16 +591,10 @@ def print_figures(f: dict[str, Any]) -> None:
             f"  median ratio big/middle: {f['big_over_mid_ratio']} (median round"
             f" {f['big_over_mid_round_median_ratio']})"
         )
-    m, pooled = f["merge"], f["pooled_us"]
+    m = f["merge"]
     print(
         f"  content keys pending in the big database merged: {m['keys']:,} in {m['s']} s,"
         f" {m['us']} µs per article (left out of the trials above: add it to the big one's)"
-    )
-    with_merge = pooled["big"] + m["us"]
-    print(
-        f"  all trials pooled: big {pooled['big']} µs ({with_merge:.1f} with the key merge),"
-        f" empty {pooled['empty']} µs per article; ratio {pooled['big'] / pooled['empty']:.2f}"
-        f" ({with_merge / pooled['empty']:.2f})"
     )
     print(f"\nSearch on {f['articles_in_db']:,} articles (ingest.query.search, limit 20)")
     print(f"  {'query':<52}{'plan':>8}{'hits':>6}{'first ms':>10}{'median ms':>11}")
