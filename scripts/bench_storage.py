@@ -173,9 +173,6 @@ def build_big(path: Path, rows: int, batch: int = 20000) -> float:
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.execute("ANALYZE")
     conn.close()
-    store = Store(tmp)
-    store.merge_content_keys()  # what the migration does for an existing database
-    store.close()
     os.replace(tmp, path)
     return time.monotonic() - start
 
@@ -343,22 +340,6 @@ def remove_fresh(path: Path, marks: dict[str, int]) -> None:
     conn.execute("COMMIT")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
-
-
-def merge_cost(path: Path) -> dict[str, float]:
-    """Time the writer's merge of pending content keys (m005) into ``path``'s ``content_keys``,
-    committed and checkpointed: the trials' inserts leave their keys pending (the writer
-    merges once 1/16 of the database, at most 50,000, is pending, which a trial of a few
-    thousand rarely reaches), so their figures leave this cost out; here it is, per key."""
-    store = Store(path)
-    try:
-        start = time.perf_counter()
-        merged = store.merge_content_keys()
-        store.db.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-        seconds = time.perf_counter() - start
-    finally:
-        store.close()
-    return {"keys": merged, "s": round(seconds, 3), "us": round(seconds / max(merged, 1) * 1e6, 1)}
 
 
 # -- search latency ---------------------------------------------------------------------------
@@ -540,7 +521,6 @@ def run(
         "big_over_mid_round_median_ratio": (
             statistics.median(t["mid_median_ratio"] for t in trials) if mid else None
         ),
-        "merge": merge_cost(db),
         "search": search_latency(db),
         "cli_search_ms": cli_search_ms(db),
     }
@@ -591,11 +571,6 @@ def print_figures(f: dict[str, Any]) -> None:
             f"  median ratio big/middle: {f['big_over_mid_ratio']} (median round"
             f" {f['big_over_mid_round_median_ratio']})"
         )
-    m = f["merge"]
-    print(
-        f"  content keys pending in the big database merged: {m['keys']:,} in {m['s']} s,"
-        f" {m['us']} µs per article (left out of the trials above: add it to the big one's)"
-    )
     print(f"\nSearch on {f['articles_in_db']:,} articles (ingest.query.search, limit 20)")
     print(f"  {'query':<52}{'plan':>8}{'hits':>6}{'first ms':>10}{'median ms':>11}")
     for s in f["search"]:
