@@ -12,8 +12,6 @@ import os
 import socket
 import sqlite3
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -85,11 +83,6 @@ def _upsert_sql(table: str, columns: list[str], key: str = "url") -> str:
 
 _UPSERT_ARTICLE = _upsert_sql("articles", list(ARTICLE_COLUMNS))
 _UPSERT_PAGE = _upsert_sql("pages", ["url", "fetched_url", "encoding", "html_gz", "fetched_at"])
-#: Another article with the same text: by the first characters of its hash, then the whole.
-_FIND_DUPLICATE = (
-    "SELECT a.url FROM content_keys AS k JOIN articles AS a ON a.rowid = k.article_rowid"
-    " WHERE k.key = ? AND a.content_hash = ? AND a.url != ? LIMIT 1"
-)
 #: Batch start: articles inserted from here on wait for :data:`_INDEX_DEFERRED` (see m004).
 _DEFER_FTS = "INSERT INTO articles_fts_pending SELECT coalesce(max(rowid), 0) FROM articles"
 #: Batch end: the batch's new articles, title and text as they end up, in one FTS5 segment.
@@ -262,84 +255,6 @@ def m004_fts_rows_per_batch(db: sqlite_utils.Database) -> None:
         db.execute(trigger)
 
 
-#: ``content_keys`` holds the first characters of each article's ``content_hash`` (32 of its 128
-#: bits; a match is checked against the full hash, so a shared prefix only costs a row read).
-CONTENT_KEY_CHARS = 8
-#: Articles up to this rowid are in ``content_keys``; later ones wait for the writer's merge.
-KEYS_MERGED = "content_keys_merged"
-#: Articles whose key is pending (not yet in ``content_keys``) the writer holds in memory, and
-#: when it merges them: once they reach 1/16 of the merged articles, within these bounds. The
-#: merge writes each leaf of ``content_keys`` it touches once for all the keys it takes there.
-PENDING_KEYS = (1_000, 50_000)
-
-
-def _key(row: str) -> str:
-    """SQL for the content key of ``row`` (a table alias, or ``new``/``old`` in a trigger)."""
-    return f"substr({row}.content_hash, 1, {CONTENT_KEY_CHARS})"
-
-
-_KEY_TRIGGERS = (
-    f"""CREATE TRIGGER articles_keys_ai AFTER INSERT ON articles
-WHEN new.content_hash IS NOT NULL AND new.rowid <= (SELECT upto_rowid FROM {KEYS_MERGED})
-BEGIN
-  INSERT OR IGNORE INTO content_keys (key, article_rowid) VALUES ({_key("new")}, new.rowid);
-END""",
-    f"""CREATE TRIGGER articles_keys_au AFTER UPDATE OF content_hash ON articles
-BEGIN
-  DELETE FROM content_keys WHERE key = {_key("old")} AND article_rowid = old.rowid;
-  INSERT OR IGNORE INTO content_keys (key, article_rowid)
-    SELECT {_key("new")}, new.rowid WHERE new.content_hash IS NOT NULL;
-END""",
-    f"""CREATE TRIGGER articles_keys_ad AFTER DELETE ON articles
-BEGIN
-  DELETE FROM content_keys WHERE key = {_key("old")} AND article_rowid = old.rowid;
-END""",
-)
-#: Pending articles (above ``upto_rowid``) into ``content_keys``, in key order.
-_MERGE_PENDING = (
-    f"INSERT OR IGNORE INTO content_keys (key, article_rowid) SELECT {_key('a')},"
-    " a.rowid FROM articles AS a WHERE a.rowid > ? AND a.content_hash IS NOT NULL ORDER BY 1, 2"
-)
-
-
-@MIGRATIONS()
-def m005_content_keys(db: sqlite_utils.Database) -> None:
-    """Duplicate lookups read ``content_keys``, which the writer fills in bulk, instead of an
-    index on ``articles.content_hash``, which every stored article updated at a random place.
-
-    An index keyed by a hash puts each new article on its own random leaf: in a database of a
-    million articles each article rewrote a 4 KB leaf (and parents, and split leaves: 1.4
-    pages an article, a quarter of all it wrote), which went to the WAL at its commit and to a
-    scattered place of the file at the next checkpoint. An empty database shares a few leaves
-    among a whole batch. ``content_keys`` (an 8-character key and the article's rowid, half
-    the size of that index) takes articles in bulk: the writer keeps the keys of articles
-    stored since the last merge in memory (at most :data:`PENDING_KEYS`) and inserts them in
-    key order once they are many, so each leaf is written once for many articles.
-
-    Every other writer is covered by triggers: an article inserted below the merged rowid
-    (a reused rowid), or whose hash changes, gets its key at once; a deleted one loses it.
-    Articles inserted above it by anyone are pending: the writer reads them before its next
-    batch (it re-reads the pending rows whenever another connection has committed).
-    """
-    db.execute(
-        "CREATE TABLE IF NOT EXISTS content_keys (key TEXT NOT NULL, article_rowid INTEGER NOT"
-        " NULL, PRIMARY KEY (key, article_rowid)) WITHOUT ROWID"
-    )
-    db.execute(f"CREATE TABLE IF NOT EXISTS {KEYS_MERGED} (upto_rowid INTEGER NOT NULL)")
-    indexed = db.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'idx_articles_content_hash'"
-    ).fetchone()
-    by = " INDEXED BY idx_articles_content_hash" if indexed else ""
-    db.execute(  # read from that index (57 MB for a million articles), not the table (7 GB)
-        f"INSERT OR IGNORE INTO content_keys (key, article_rowid) SELECT {_key('a')},"
-        f" a.rowid FROM articles AS a{by} WHERE a.content_hash IS NOT NULL ORDER BY 1, 2"
-    )
-    db.execute(f"INSERT INTO {KEYS_MERGED} SELECT coalesce(max(rowid), 0) FROM articles")
-    for trigger in _KEY_TRIGGERS:
-        db.execute(trigger)
-    db.execute("DROP INDEX IF EXISTS idx_articles_content_hash")
-
-
 def now_iso() -> str:
     """Current UTC time, ISO 8601 with offset, second precision."""
     return datetime.now(UTC).isoformat(timespec="seconds")
@@ -382,11 +297,6 @@ class Store:
     def __init__(self, path: str | Path = DEFAULT_DB, *, readonly: bool = False) -> None:
         self.path = Path(path)
         self.readonly = readonly
-        #: Keys of the articles above ``upto_rowid``: content_hash prefix -> rowids (m005).
-        self._pending: dict[str, list[int]] | None = None
-        self._pending_count = 0
-        self._merged_upto = 0
-        self._data_version: int | None = None
         self.db = sqlite_utils.Database(self._connect())
         if not readonly:
             MIGRATIONS.apply(self.db)
@@ -406,9 +316,6 @@ class Store:
             if not self.readonly:
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
-                # Zero deleted content inside the pages written anyway, not every page freed
-                # (Debian's SQLite wipes those by default: FTS5 merges free pages all along).
-                conn.execute("PRAGMA secure_delete = FAST")
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.DatabaseError as exc:
             raise UserError(f"{self.path}: not a usable SQLite database ({exc})") from None
@@ -528,11 +435,8 @@ class Store:
         counts: Counter[str] = Counter()
         stamp = now_iso()
         conn = self.db.conn
-        with conn, self._keys_rolled_back():
+        with conn:
             conn.execute("BEGIN IMMEDIATE")
-            self._sync_pending_keys()
-            if self._pending_count >= self._merge_threshold():
-                self._merge_pending_keys()
             conn.execute(_DEFER_FTS)
             for result in results:
                 if result.article is not None and result.outcome == "new":
@@ -542,81 +446,6 @@ class Store:
             conn.execute(_INDEX_DEFERRED)
             conn.execute(f"DELETE FROM {FTS_PENDING}")
         return counts
-
-    # -- content keys (m005) ----------------------------------------------------------------
-
-    def merge_content_keys(self) -> int:
-        """Move every pending article's key into ``content_keys`` now; return how many.
-
-        The writer does this by itself once enough are pending (:data:`PENDING_KEYS`)."""
-        with self.db.conn, self._keys_rolled_back():
-            self.db.conn.execute("BEGIN IMMEDIATE")
-            self._sync_pending_keys()
-            return self._merge_pending_keys()
-
-    @contextmanager
-    def _keys_rolled_back(self) -> Iterator[None]:
-        """A transaction that fails is rolled back: so is what it did to the pending keys
-        (a merge, the keys of its articles), which are read again before the next one."""
-        try:
-            yield
-        except BaseException:
-            self._pending = None
-            raise
-
-    def _sync_pending_keys(self) -> None:
-        """Read the pending keys from the table when not known, or when another connection
-        has committed since (it may have stored, changed, deleted or merged articles)."""
-        version = self.db.conn.execute("PRAGMA data_version").fetchone()[0]
-        if self._pending is not None and version == self._data_version:
-            return
-        self._data_version = version
-        conn = self.db.conn
-        self._merged_upto = conn.execute(f"SELECT upto_rowid FROM {KEYS_MERGED}").fetchone()[0]
-        self._pending, self._pending_count = {}, 0
-        top = conn.execute("SELECT coalesce(max(rowid), 0) FROM articles").fetchone()[0]
-        if top - self._merged_upto > PENDING_KEYS[1]:  # e.g. a bulk import by SQL
-            self._merge_pending_keys()
-            return
-        rows = conn.execute(
-            "SELECT rowid, content_hash FROM articles WHERE rowid > ? AND content_hash IS NOT NULL",
-            [self._merged_upto],
-        )
-        for rowid, content_hash in rows:
-            self._remember_key(content_hash, rowid)
-
-    def _merge_threshold(self) -> int:
-        low, high = PENDING_KEYS
-        return max(low, min(high, self._merged_upto // 16))
-
-    def _merge_pending_keys(self) -> int:
-        """Insert the pending keys in key order (inside the caller's transaction)."""
-        conn = self.db.conn
-        merged = self._pending_count
-        if self._pending_count:
-            keys = sorted((key, rowid) for key, rowids in self._pending.items() for rowid in rowids)
-            conn.executemany(
-                "INSERT OR IGNORE INTO content_keys (key, article_rowid) VALUES (?, ?)", keys
-            )
-        else:  # too many to have been read into memory: straight from the table
-            merged = conn.execute(_MERGE_PENDING, [self._merged_upto]).rowcount
-        top = conn.execute("SELECT coalesce(max(rowid), 0) FROM articles").fetchone()[0]
-        conn.execute(f"UPDATE {KEYS_MERGED} SET upto_rowid = ?", [top])
-        self._merged_upto = top
-        self._pending, self._pending_count = {}, 0
-        return merged
-
-    def _remember_key(self, content_hash: str, rowid: int) -> None:
-        self._pending.setdefault(content_hash[:CONTENT_KEY_CHARS], []).append(rowid)
-        self._pending_count += 1
-
-    def _forget_key(self, content_hash: str | None, rowid: int) -> None:
-        rowids = self._pending.get((content_hash or "")[:CONTENT_KEY_CHARS], [])
-        if rowid in rowids:
-            rowids.remove(rowid)
-            self._pending_count -= 1
-
-    # -- articles -----------------------------------------------------------------------------
 
     def _upsert_article(self, result: PageResult, stamp: str) -> tuple[str, str | None]:
         art = dict(result.article or {})
@@ -635,13 +464,12 @@ class Store:
             self._save_page(key, result, stamp)
             return "unchanged", None
         self._keep_version(existing, stamp)
-        self._forget_key(existing["content_hash"], existing["rowid"])  # a trigger adds the new
         self._insert_article(art, result, stamp, previous=existing)
         return "updated", None
 
     def _article_row(self, url: str) -> dict[str, Any] | None:
         cursor = self.db.conn.execute(
-            "SELECT rowid, url, content_hash, first_seen, version, title, text, last_changed "
+            "SELECT url, content_hash, first_seen, version, title, text, last_changed "
             "FROM articles WHERE url = ?",
             [url],
         )
@@ -650,19 +478,11 @@ class Store:
             None if row is None else dict(zip([c[0] for c in cursor.description], row, strict=True))
         )
 
-    def _duplicate_of(self, content_hash: str | None, url: str) -> str | None:
-        """URL of another article with this text: merged keys first, then pending ones."""
-        if not content_hash:
-            return None
-        key = content_hash[:CONTENT_KEY_CHARS]
-        row = self.db.conn.execute(_FIND_DUPLICATE, [key, content_hash, url]).fetchone()
-        for rowid in [] if row else (self._pending or {}).get(key, []):
-            row = self.db.conn.execute(
-                "SELECT url FROM articles WHERE rowid = ? AND content_hash = ? AND url != ?",
-                [rowid, content_hash, url],
-            ).fetchone()
-            if row:
-                break
+    def _duplicate_of(self, content_hash: str, url: str) -> str | None:
+        row = self.db.conn.execute(
+            "SELECT url FROM articles WHERE content_hash = ? AND url != ? LIMIT 1",
+            [content_hash, url],
+        ).fetchone()
         return row[0] if row else None
 
     def _insert_article(
@@ -680,9 +500,7 @@ class Store:
         row["last_fetched"] = stamp
         row["last_changed"] = stamp
         row["version"] = (previous["version"] or 1) + 1 if previous else 1
-        cursor = self.db.conn.execute(_UPSERT_ARTICLE, [row.get(c) for c in ARTICLE_COLUMNS])
-        if previous is None and row.get("content_hash") and cursor.lastrowid > self._merged_upto:
-            self._remember_key(row["content_hash"], cursor.lastrowid)  # else: its trigger
+        self.db.conn.execute(_UPSERT_ARTICLE, [row.get(c) for c in ARTICLE_COLUMNS])
         self._save_page(art["url"], result, stamp)
 
     def _keep_version(self, existing: dict[str, Any], stamp: str) -> None:

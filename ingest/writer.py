@@ -26,9 +26,11 @@ _STOP = object()
 
 #: The writer's page cache: 1% of the database file, between these bounds (KiB).
 CACHE_KIB = (16 * 1024, 256 * 1024)
-#: Read into the writer's cache when it starts: the table every stored article looks up at a
-#: random place (the hash of its text; see storage.m005_content_keys), 0.3% of the database.
-WARM_UP = "SELECT count(*) FROM content_keys"
+#: Read into the writer's cache when it starts: the index every stored article looks up and
+#: updates at a random place (the hash of its text), 0.75% of the database file.
+WARM_UP = (
+    "SELECT count(*) FROM articles INDEXED BY idx_articles_content_hash WHERE content_hash > ''"
+)
 #: Pages the WAL may hold before the writer copies them itself (when the checkpointer lags).
 WAL_PAGES_FALLBACK = 10000
 
@@ -36,12 +38,12 @@ WAL_PAGES_FALLBACK = 10000
 def cache_kib(db_path: str | Path) -> int:
     """Page cache for the writer of ``db_path``, in KiB.
 
-    Each stored article looks up one random leaf of ``content_keys`` (and, for sites whose
-    URLs are not ordered by date, updates one of each URL index); once those outgrow the
-    cache, every article waits for a page read from disk. ``content_keys`` is 0.25% of the
-    file, so a million articles (7.6 GB) get 76 MB (the table, 22 MB, and the pages a batch
+    Each stored article looks up and updates one random leaf of the content-hash index (and,
+    for sites whose URLs are not ordered by date, of the URL indexes); once that index
+    outgrows the cache, every article waits for a page read from disk. It is 0.75% of the
+    file, so a million articles (7.6 GB) get 76 MB (the index, 57 MB, and the pages a batch
     writes), while a crawl of a hundred thousand keeps the 16 MB it always had (its memory
-    stays flat)."""
+    stays flat). Past 25 GB the index no longer fits and articles read their leaf again."""
     try:
         size = Path(db_path).stat().st_size
     except OSError:
@@ -51,14 +53,17 @@ def cache_kib(db_path: str | Path) -> int:
 
 
 def warm_up(store: Store) -> float:
-    """Read ``content_keys`` into the writer's page cache once; return seconds taken.
+    """Read the content-hash index into the writer's page cache once; return seconds taken.
 
     Without it the first articles of a crawl into a large database each wait for a random
-    leaf of that table from disk (0.1-0.3 ms each when the OS holds little of the file in its
+    leaf of that index from disk (0.1-0.3 ms each when the OS holds little of the file in its
     cache), until the whole index has been read that way; one scan reads it in 0.2-2 s on a
-    million articles."""
+    million articles. A database without the index (a user dropped it) skips this."""
     start = time.perf_counter()
-    store.db.conn.execute(WARM_UP).fetchone()
+    try:
+        store.db.conn.execute(WARM_UP).fetchone()
+    except sqlite3.OperationalError as exc:  # no such index
+        log.debug("writer cache not warmed up: %s", exc)
     return time.perf_counter() - start
 
 

@@ -137,11 +137,7 @@ def test_a_database_made_before_m004_migrates_and_stays_searchable(tmp_path):
     store.db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm004_fts_rows_per_batch'")
     store.close()
     store = Store(path)
-    triggers = dict(
-        store.db.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type='trigger' AND sql LIKE '%articles_fts%'"
-        )
-    )
+    triggers = dict(store.db.execute("SELECT name, sql FROM sqlite_master WHERE type='trigger'"))
     assert set(triggers) == {"articles_ai", "articles_ad", "articles_au"}
     assert all(FTS_PENDING in sql for sql in triggers.values())
     store.write_batch(None, [page("http://a/9", "Lighthouse keeper retires.")])

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from ingest.article import Article
-from ingest.storage import _FIND_DUPLICATE, Store
+from ingest.storage import Store
 from ingest.writer import CACHE_KIB, WARM_UP, BatchWriter, cache_kib, warm_up
 from tests import runs_helpers as h
 from tests.articles_db import page
@@ -73,15 +73,13 @@ def test_no_index_is_kept_that_no_query_reads(tmp_path):
         )
     }
     assert "idx_fetch_log_url" not in indexes and "idx_urls_article_url" not in indexes
-    assert "idx_articles_content_hash" not in indexes  # m005: content_keys instead
-    assert "idx_fetch_log_run_id_outcome" in indexes
+    assert {"idx_articles_content_hash", "idx_fetch_log_run_id_outcome"} <= set(indexes)
 
-    def plan(sql: str, params: list[str] | None = None) -> str:
-        rows = store.db.execute("EXPLAIN QUERY PLAN " + sql, params or ["x"])
-        return " / ".join(row[3] for row in rows)
+    def plan(sql: str) -> str:
+        return " / ".join(row[3] for row in store.db.execute("EXPLAIN QUERY PLAN " + sql, ["x"]))
 
-    assert plan(_FIND_DUPLICATE, ["k", "h", "u"]) == (
-        "SEARCH k USING PRIMARY KEY (key=?) / SEARCH a USING INTEGER PRIMARY KEY (rowid=?)"
+    assert "idx_articles_content_hash" in plan(
+        "SELECT url FROM articles WHERE content_hash = ? AND url != 'y' LIMIT 1"
     )
     assert "USING INDEX sqlite_autoindex_urls_1" in plan("SELECT * FROM urls WHERE url = ?")
     store.close()
@@ -157,15 +155,15 @@ def test_flush_waits_for_the_commit_of_what_was_queued(tmp_path):
         writer.close()
 
 
-def test_the_writer_reads_the_content_keys_into_its_cache_first(tmp_path):
-    """The warm-up reads the whole table that every stored article looks up by key, and
-    nothing else (a full scan of ``articles`` would read the database)."""
+def test_the_writer_reads_the_content_hash_index_into_its_cache_first(tmp_path):
+    """The warm-up scans that index and nothing else (a renamed index would make it a table
+    scan or an error); without the index, a user's choice, the writer still stores."""
     store = Store(tmp_path / "news.db")
     plan = " / ".join(row[3] for row in store.db.execute("EXPLAIN QUERY PLAN " + WARM_UP))
-    assert plan == "SCAN content_keys"
+    assert plan == "SEARCH articles USING COVERING INDEX idx_articles_content_hash (content_hash>?)"
     store.write_batch(None, [page(_article(i)) for i in range(3)])
-    assert store.merge_content_keys() == 3
     assert store.db.execute(WARM_UP).fetchone()[0] == 3
+    store.db.execute("DROP INDEX idx_articles_content_hash")
     assert warm_up(store) >= 0
     store.close()
     writer = BatchWriter(tmp_path / "news.db", None, linger=0)
