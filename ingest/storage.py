@@ -316,6 +316,10 @@ class Store:
             if not self.readonly:
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
+                # Zero deleted content inside the pages written anyway, not every page freed:
+                # Debian builds SQLite with secure_delete on, and FTS5 merges free pages all
+                # along (0.4 extra WAL pages per stored article).
+                conn.execute("PRAGMA secure_delete = FAST")
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.DatabaseError as exc:
             raise UserError(f"{self.path}: not a usable SQLite database ({exc})") from None

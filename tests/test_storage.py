@@ -109,6 +109,16 @@ def test_wal_and_migrations_recorded(store):
     sqlite3.connect(store.path).execute("select * from articles").fetchall()
 
 
+def test_writer_zeroes_freed_content_only_in_pages_it_writes(store, tmp_path):
+    """secure_delete FAST, not Debian's default ON that rewrites every page FTS5 frees."""
+    assert store.db.conn.execute("PRAGMA secure_delete").fetchone()[0] == 2
+    reader = Store(tmp_path / "news.db", readonly=True)
+    try:
+        assert reader.db.conn.execute("PRAGMA secure_delete").fetchone()[0] != 2
+    finally:
+        reader.close()
+
+
 def test_lean_import_hides_pandas_only_from_sqlite_utils() -> None:
     code = (
         "import ingest.storage, sys, sqlite_utils.db as d\n"
