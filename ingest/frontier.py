@@ -137,9 +137,8 @@ class FrontierMiddleware(BaseSpiderMiddleware):
 
         The spider hands a sitemap's requests here directly: Scrapy's spider-middleware chain
         costs about 0.1 ms of the reactor thread per request that passes through it, and a
-        sitemap names up to 50,000 articles before the first of them is fetched. For such
-        requests the referer and depth that Scrapy's middlewares would add are set by the
-        spider."""
+        sitemap names up to 50,000 articles before the first of them is fetched. (The other
+        spider middlewares of a crawl only look at what the requests already carry.)"""
         frontier = self._frontier()
         fingerprint = self.crawler.request_fingerprinter.fingerprint(request)
         if frontier.add(request, fingerprint):

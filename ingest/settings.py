@@ -85,7 +85,13 @@ ITEM_PIPELINES = {
 # scheduler as the downloader takes them, so a 100,000-article sitemap costs no more memory
 # than a small one. A response yields one item or a few: Scrapy's default CONCURRENT_ITEMS
 # (100) starts 100 asyncio tasks per response for nothing.
-SPIDER_MIDDLEWARES = {"ingest.frontier.FrontierMiddleware": 100}
+SPIDER_MIDDLEWARES = {
+    "ingest.frontier.FrontierMiddleware": 100,
+    # Neither is used, and each costs the reactor thread on every request and page: link depth
+    # is counted per source by the spider (DEPTH_LIMIT above), and no site needs our Referer.
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
+}
 CONCURRENT_ITEMS = 4
 
 # news-ingest's own settings (also settable with -s on the scrapy command line).

@@ -272,7 +272,6 @@ class NewsSpider(scrapy.Spider):
                     if frontier is None:
                         yield request
                     else:
-                        _as_followed_from(request, response)
                         frontier.offer(request)
                 if source.max_articles and self.budget[source.name] >= source.max_articles:
                     stopped = f" (stopped: max_articles {source.max_articles} reached)"
@@ -536,12 +535,6 @@ def _slot(source: Source) -> dict[str, Any]:
 
 def _root(url: str) -> str:
     return urljoin(url, "/")
-
-
-def _as_followed_from(request: Request, response: Response) -> None:
-    """What Scrapy's referer and depth middlewares add to a request the spider yields."""
-    request.headers.setdefault("Referer", response.url)
-    request.meta["depth"] = response.meta.get("depth", 0) + 1
 
 
 def _discovery_meta(response: Response) -> dict[str, Any]:
