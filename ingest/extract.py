@@ -71,8 +71,10 @@ LISTING_TYPES = frozenset(
         "og:website",
     ]
 )
-#: Characters of text enough to confirm a declared language (the full check reads more).
-QUICK_LANGUAGE_CHARS = 200
+#: Characters of text enough to confirm a declared language (the full check reads more). On
+#: the devset 100 sends 12 of 680 declared pages on to the full check, 200 sent 11, and
+#: py3langid reads text byte by byte in Python: half the characters, half the cost.
+QUICK_LANGUAGE_CHARS = 100
 #: Fewer words than this and a paywall flag or prompt: the page is a paywalled teaser.
 PAYWALL_TEASER_WORDS = 150
 #: At least this many teaser headlines (linked h2/h3 or <article> elements) and few words of

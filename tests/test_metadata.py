@@ -624,3 +624,20 @@ def test_short_id_based_canonical_is_kept() -> None:
     doc = page('<link rel="canonical" href="https://news.example.com/story/3000000218734">')
     url = "https://news.example.com/story/3000000218734/council-votes-on-bikes"
     assert meta_of(doc, url)["url"] == "https://news.example.com/story/3000000218734"
+
+
+def test_lowercased_pattern_finds_what_ignorecase_finds() -> None:
+    import re
+
+    from ingest.metadata.page import FOREIGN_CLASS
+    from ingest.metadata.values import Lowercased
+
+    markers = ["Related-Posts", "SIDEBAR widget", "entry-content", "ReadMore", "post-48213", ""]
+    slow = re.compile(FOREIGN_CLASS._regex.pattern, re.IGNORECASE)
+    assert (
+        [bool(FOREIGN_CLASS.search(m)) for m in markers]
+        == [bool(slow.search(m)) for m in markers]
+        == [True, True, False, True, False, False]
+    )
+    with pytest.raises(ValueError, match="lowercase"):
+        Lowercased("Sidebar")

@@ -8,7 +8,6 @@ last resorts. Values are parsed and checked (aware, not in the future) by :mod:`
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +16,7 @@ import lxml.html
 from ingest.dates import normalise_date, search_date
 
 from .page import is_foreign, title_tag
-from .values import as_list
+from .values import Lowercased, as_list
 
 if TYPE_CHECKING:
     from .sources import PageSources
@@ -70,18 +69,16 @@ MODIFIED_META = (
     "last-modified",
 )
 #: Meta names of publication dates beyond the well-known ones ("DCSext.articleFirstPublished").
-OTHER_PUBLISHED_KEY = re.compile(
+OTHER_PUBLISHED_KEY = Lowercased(
     r"first-?published|publi(?:shed|cation|sh)[-_.: ]?(?:date|time|at|on)|pub[-_]?date"
-    r"|date[-_.]?(?:published|publication|created)",
-    re.IGNORECASE,
+    r"|date[-_.]?(?:published|publication|created)"
 )
-OTHER_MODIFIED_KEY = re.compile(
-    r"(?:last-?)?(?:modified|updated?)[-_.: ]?(?:date|time|at|on)|date[-_.]?(?:modified|updated)",
-    re.IGNORECASE,
+OTHER_MODIFIED_KEY = Lowercased(
+    r"(?:last-?)?(?:modified|updated?)[-_.: ]?(?:date|time|at|on)|date[-_.]?(?:modified|updated)"
 )
 #: class/itemprop of <time> elements (or their parent) holding each kind of date.
-UPDATED_CLASS = re.compile(r"updat|modif|aktualisiert|actualiz|mis-a-jour|maj", re.IGNORECASE)
-PUBLISHED_CLASS = re.compile(r"publi|posted|created|pubdate|date|time", re.IGNORECASE)
+UPDATED_CLASS = Lowercased(r"updat|modif|aktualisiert|actualiz|mis-a-jour|maj")
+PUBLISHED_CLASS = Lowercased(r"publi|posted|created|pubdate|date|time")
 
 
 def pick_date(src: PageSources, modified: bool) -> str | None:

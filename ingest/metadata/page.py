@@ -13,17 +13,16 @@ from typing import Any
 import lxml.etree
 import lxml.html
 
-from .values import clean_text
+from .values import Lowercased, clean_text
 
 #: Containers whose dates and bylines belong to other articles or to the site, not this article.
 FOREIGN_TAGS = frozenset(["aside", "footer", "nav"])
-FOREIGN_CLASS = re.compile(
+FOREIGN_CLASS = Lowercased(
     r"related|sidebar|side-bar|widget|comment|recommend|popular|trending|teaser|promo|outbrain"
-    r"|taboola|more-stories|read-?more|also-read|newsletter|footer|most-read|mostread|carousel",
-    re.IGNORECASE,
+    r"|taboola|more-stories|read-?more|also-read|newsletter|footer|most-read|mostread|carousel"
 )
 #: class/id of the block holding the headline, byline and date.
-REGION_MARK = re.compile(r"article|post|story|entry|content|main", re.IGNORECASE)
+REGION_MARK = Lowercased(r"article|post|story|entry|content|main")
 #: class/id/rel/itemprop values that mark a byline or a headline element.
 MARK = re.compile(
     r"(?P<byline>byline|author|autor|writer|^creator$)|(?P<heading>headline|title|heading)",
