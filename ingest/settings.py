@@ -87,10 +87,10 @@ ITEM_PIPELINES = {
 # (100) starts 100 asyncio tasks per response for nothing.
 SPIDER_MIDDLEWARES = {
     "ingest.frontier.FrontierMiddleware": 100,
-    # Neither is used, and each costs the reactor thread on every request and page: link depth
-    # is counted per source by the spider (DEPTH_LIMIT above), and no site needs our Referer.
+    # Unused, and it costs the reactor thread on every request and page: link depth is counted
+    # per source by the spider (DEPTH_LIMIT above). (The referer middleware stays: Scrapy's
+    # redirect middlewares ask for it and warn at every start without it.)
     "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
-    "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
 }
 CONCURRENT_ITEMS = 4
 
