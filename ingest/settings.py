@@ -7,6 +7,16 @@ slot with no delay (see :mod:`ingest.politeness`). No listener is opened by a cr
 
 import os
 
+from scrapy.settings import default_settings
+
+
+def _without(components: dict[str, int], *names: str) -> dict[str, int]:
+    missing = set(names) - set(components)
+    if missing:  # a Scrapy upgrade renamed one: say so rather than load it silently
+        raise ImportError(f"not among Scrapy's components any more: {sorted(missing)}")
+    return {k: v for k, v in components.items() if k not in names}
+
+
 BOT_NAME = "news-ingest"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
@@ -21,6 +31,13 @@ ROBOTSTXT_OBEY = True
 # No telnet console and no remote-control HTTP listener (on by default in Scrapy 2.19).
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
+# Not even loaded: Scrapy imports every key of a component dict, off or not, and the
+# remote-control module imports aiohttp (0.1 s of every crawl's start).
+EXTENSIONS_BASE = _without(
+    default_settings.EXTENSIONS_BASE,
+    "scrapy.extensions.remote_control.RemoteControl",
+    "scrapy.extensions.telnet.TelnetConsole",
+)
 # Scrapy checks each callback for a generator's "return value" by reading and parsing its
 # source with ast; its cache is keyed weakly on the bound method, which a response drops at
 # once, so the check re-ran for every page (1-2% of the reactor thread). The spider's

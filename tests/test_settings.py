@@ -1,0 +1,30 @@
+"""Project settings that a crawl depends on but no crawl test would notice going wrong."""
+
+from __future__ import annotations
+
+from scrapy.settings import Settings
+from scrapy.utils.conf import build_component_list
+
+
+def _settings() -> Settings:
+    settings = Settings()
+    settings.setmodule("ingest.settings")
+    return settings
+
+
+def test_no_listener_is_even_loaded() -> None:
+    """Telnet console and remote control (on by default in Scrapy 2.19) are off, and their
+    modules are not imported at all (the remote-control one pulls in aiohttp)."""
+    settings = _settings()
+    assert not settings.getbool("TELNETCONSOLE_ENABLED")
+    assert not settings.getbool("REMOTE_CONTROL_ENABLED")
+    extensions = build_component_list(settings.getwithbase("EXTENSIONS"))
+    assert not [e for e in extensions if "telnet" in e or "remote_control" in e]
+    assert "scrapy.extensions.corestats.CoreStats" in extensions  # the rest are still there
+
+
+def test_depth_middleware_off_referer_middleware_on() -> None:
+    middlewares = build_component_list(_settings().getwithbase("SPIDER_MIDDLEWARES"))
+    assert "scrapy.spidermiddlewares.depth.DepthMiddleware" not in middlewares
+    # Scrapy's redirect middlewares warn at every crawl start without it
+    assert "scrapy.spidermiddlewares.referer.RefererMiddleware" in middlewares
