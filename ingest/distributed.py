@@ -452,26 +452,6 @@ def push_event(server: redis.Redis, control: str, token: str, **fields: Any) -> 
 # -- worker side: Scrapy components -----------------------------------------------------------
 
 
-class RedisMode:
-    """Scrapy add-on: with ``INGEST_REDIS_URL`` set, the crawl becomes a distributed worker.
-
-    The scheduler and duplicate filter become scrapy-redis ones (in :class:`DistributedScheduler`),
-    start requests go through :class:`SeedOnceMiddleware`, and results go to Redis through
-    :class:`RedisResultPipeline` instead of the local :class:`~ingest.pipelines.StorePipeline`.
-    """
-
-    def update_settings(self, settings: BaseSettings) -> None:
-        if not settings.get("INGEST_REDIS_URL"):
-            return
-        from ingest.pipelines import StorePipeline
-
-        settings.set("SCHEDULER", "ingest.distributed.DistributedScheduler", priority="addon")
-        settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", priority="addon")
-        settings.set_in_component_priority_dict("ITEM_PIPELINES", StorePipeline, None)
-        settings.set_in_component_priority_dict("ITEM_PIPELINES", RedisResultPipeline, 800)
-        settings.set_in_component_priority_dict("SPIDER_MIDDLEWARES", SeedOnceMiddleware, 10)
-
-
 class LeasedQueue(PriorityQueue):
     """scrapy-redis's priority queue, but a pop also leases the request to this worker.
 

@@ -28,3 +28,19 @@ def test_depth_middleware_off_referer_middleware_on() -> None:
     assert "scrapy.spidermiddlewares.depth.DepthMiddleware" not in middlewares
     # Scrapy's redirect middlewares warn at every crawl start without it
     assert "scrapy.spidermiddlewares.referer.RefererMiddleware" in middlewares
+
+
+def test_a_local_crawl_loads_its_redis_addon_without_redis() -> None:
+    """Every crawl loads the add-on; only a distributed one needs redis and scrapy-redis."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from scrapy.settings import Settings; from scrapy.utils.misc import"
+        " load_object; s = Settings(); s.setmodule('ingest.settings');"
+        " [load_object(path)().update_settings(s) for path in s.getdict('ADDONS')];"
+        " print(sorted(m for m in ('redis', 'scrapy_redis', 'ingest.distributed')"
+        " if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
