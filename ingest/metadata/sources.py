@@ -75,11 +75,7 @@ class PageSources:
         Pages list related articles as nodes too; the one whose URL is this page, with a
         headline and a date, from JSON-LD rather than microdata, and earliest wins.
         """
-        page_keys = {url_key(self.url), url_key(self.first_meta("og:url") or "")}
-        canonical = self.link_href("canonical")
-        if canonical:
-            page_keys.add(url_key(urljoin(self.url, canonical)))
-        page_keys.discard("")
+        page_keys = self._page_keys
         best, best_score, best_on_page = None, 0.0, False
         for index, node in enumerate(self.nodes):
             if not set(node_types(node)) & wanted:
@@ -91,6 +87,16 @@ class PageSources:
             if score > best_score:
                 best, best_score, best_on_page = node, score, on_page
         return best, best_on_page
+
+    @cached_property
+    def _page_keys(self) -> set[str]:
+        """:func:`url_key` of every URL the page goes by: its own, og:url, canonical."""
+        keys = {url_key(self.url), url_key(self.first_meta("og:url") or "")}
+        canonical = self.link_href("canonical")
+        if canonical:
+            keys.add(url_key(urljoin(self.url, canonical)))
+        keys.discard("")
+        return keys
 
     def node_urls(self, node: Node) -> list[str]:
         """Absolute URLs a node names itself by (``url``, ``@id``, ``mainEntityOfPage``)."""
