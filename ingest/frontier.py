@@ -116,15 +116,6 @@ class FrontierMiddleware(BaseSpiderMiddleware):
             raise NotConfigured("the Redis scheduler keeps the queue out of memory already")
         return cls(crawler)
 
-    @staticmethod
-    def of(crawler: Crawler) -> FrontierMiddleware | None:
-        """The crawl's frontier middleware, or None (frontier off, or distributed mode)."""
-        engine = crawler.engine
-        if engine is None:
-            return None
-        middlewares = engine.scraper.spidermw.middlewares
-        return next((m for m in middlewares if isinstance(m, FrontierMiddleware)), None)
-
     def get_processed_request(self, request: Request, response: Response | None) -> Request | None:
         """Spider output: article requests go to the frontier; everything else passes."""
         if response is None or request.dont_filter or not _is_article(request):

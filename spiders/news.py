@@ -248,7 +248,7 @@ class NewsSpider(scrapy.Spider):
         level = response.meta.get("sitemap_level", 0)
         entries = fetching = 0
         stopped = ""
-        frontier = FrontierMiddleware.of(self.crawler)
+        frontier = self.crawler.get_spider_middleware(FrontierMiddleware)  # None: off, Redis
         turn = time.monotonic() + SITEMAP_SLICE
         try:
             for entry in discovery.parse_sitemap(response.body, response.url):
