@@ -28,7 +28,9 @@ What is guaranteed when a process dies (SIGKILL, power loss):
 - Redis itself is the frontier: use persistence (AOF) if a Redis restart must not lose a run.
 - Redis unreachable (restarting, network): a worker holds its results, follow-up requests and
   leases and carries on when Redis is back; after ``INGEST_REDIS_OUTAGE`` seconds it stops with
-  one line (status ``failed``, exit 1), and the requests it held go back to the queue.
+  one line (status ``failed``, exit 1), and the requests it held go back to the queue. A call
+  that gets no answer within ``INGEST_REDIS_TIMEOUT`` seconds counts as Redis unreachable (a
+  cut-off connection would otherwise hang the worker).
 
 Redis keys (one Redis database per project; Redis Cluster is not supported)::
 
@@ -105,6 +107,11 @@ INFO_TTL = 7 * 24 * 3600  # how long a finished run's info stays for `ingest dra
 
 DEFAULT_WORKER_TTL = 30.0
 DEFAULT_OUTAGE = 60.0  # seconds a worker waits for an unreachable Redis before it stops
+#: Seconds a Redis call may wait for its answer. Without it, a connection cut off without a
+#: reset (a network partition, a host that vanished) blocks the caller until TCP gives up,
+#: hours later, with the reactor thread and every lease it holds stuck. A timed-out call is an
+#: outage like a refused one (``UNREACHABLE``).
+DEFAULT_SOCKET_TIMEOUT = 15.0
 #: What a Redis that is down, restarting or cut off raises (BusyLoadingError included).
 UNREACHABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 DEFAULT_MAX_ITEMS = 20_000
@@ -115,10 +122,19 @@ REDIS_LOST = "redis_unreachable"  # close reason of a worker that gave up waitin
 # -- connection and keys ----------------------------------------------------------------------
 
 
-def connect(url: str) -> redis.Redis:
-    """A Redis client for ``url`` that answers PING, or a UserError saying what to fix."""
+def connect(url: str, timeout: float = DEFAULT_SOCKET_TIMEOUT) -> redis.Redis:
+    """A Redis client for ``url`` that answers PING, or a UserError saying what to fix.
+
+    Every call gives up after ``timeout`` seconds without an answer (see
+    ``DEFAULT_SOCKET_TIMEOUT``); TCP keepalive also finds a dead peer of an idle connection."""
     try:
-        server = redis.Redis.from_url(url, socket_connect_timeout=5, health_check_interval=30)
+        server = redis.Redis.from_url(
+            url,
+            socket_connect_timeout=5,
+            socket_timeout=timeout,
+            socket_keepalive=True,
+            health_check_interval=30,
+        )
     except ValueError as exc:
         raise UserError(
             f"--redis {url!r} is not a Redis URL ({exc}); use redis://HOST:PORT/N"
@@ -529,7 +545,10 @@ class DistributedScheduler(Scheduler):
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DistributedScheduler:
         settings = crawler.settings
-        server = connect(settings["INGEST_REDIS_URL"])
+        server = connect(
+            settings["INGEST_REDIS_URL"],
+            settings.getfloat("INGEST_REDIS_TIMEOUT", DEFAULT_SOCKET_TIMEOUT),
+        )
         membership = Membership(server, settings, selection_of(crawler.spider))
         keys = RunKeys(membership.join())
         dupefilter = RFPDupeFilter(

@@ -127,6 +127,7 @@ INGEST_REDIS_URL = os.environ.get("INGEST_REDIS_URL") or None
 INGEST_REDIS_WORKER_TTL = 30  # seconds without a heartbeat before a worker's requests go back
 INGEST_REDIS_MAX_IDLE = 0  # > 0: a worker leaves after that long with nothing to do
 INGEST_REDIS_OUTAGE = 60  # seconds a worker waits for an unreachable Redis before it stops
+INGEST_REDIS_TIMEOUT = 15  # seconds a Redis call waits for an answer before Redis counts as gone
 INGEST_REDIS_MAX_ITEMS = 20_000  # results waiting for `ingest drain` before workers pause
 ADDONS = {"ingest.redis_addon.RedisMode": 0}  # switches the components when INGEST_REDIS_URL is set
 

@@ -779,3 +779,112 @@ def test_redis_gone_stops_the_worker_in_one_line(
     db = tmp_path / "distributed.db"
     _finish(_drain(url, db, wait=False))
     _assert_same(snapshot(db), single, runs=1)
+
+
+class _Partition:
+    """A TCP relay to Redis that can be cut as a network partition cuts a link: bytes stop
+    flowing both ways and no connection is reset or refused, so a client waits for answers
+    that never come (what a stopped Redis, which refuses connections, cannot show)."""
+
+    def __init__(self, redis_url: str) -> None:
+        target = urlsplit(redis_url)
+        self.target = (target.hostname or "127.0.0.1", target.port or 6379)
+        self.flowing = threading.Event()
+        self.flowing.set()
+        self.sockets: list[socket.socket] = []
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"redis://127.0.0.1:{self.listener.getsockname()[1]}{target.path}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def cut(self) -> None:
+        self.flowing.clear()
+
+    def heal(self) -> None:
+        """Back after longer than TCP holds a silent connection: the old ones are gone."""
+        self._close_all()
+        self.flowing.set()
+
+    def close(self) -> None:
+        self.listener.close()
+        self._close_all()
+        self.flowing.set()
+
+    def _close_all(self) -> None:
+        while self.sockets:
+            self.sockets.pop().close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            self.sockets.append(client)
+            threading.Thread(target=self._connect, args=(client,), daemon=True).start()
+
+    def _connect(self, client: socket.socket) -> None:
+        self.flowing.wait()  # cut: the connection is accepted and never answered
+        try:
+            upstream = socket.create_connection(self.target)
+        except OSError:
+            client.close()
+            return
+        self.sockets.append(upstream)
+        threading.Thread(target=self._pump, args=(upstream, client), daemon=True).start()
+        self._pump(client, upstream)
+
+    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while chunk := source.recv(65536):
+                self.flowing.wait()  # cut: the bytes are held, never delivered
+                sink.sendall(chunk)
+            sink.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+
+def test_redis_cut_off_stops_the_worker_in_one_line(
+    site: dict[str, Any],
+    single: dict[str, Any],
+    persistent_redis: _PersistentRedis,
+    tmp_path: Path,
+) -> None:
+    """The network to Redis is cut mid-crawl (no answer, no reset): each call gives up after
+    INGEST_REDIS_TIMEOUT, so the worker rides it out and stops in one line, as when Redis is
+    gone, instead of waiting for an answer for good. Once the network is back, the run ends as
+    one process's would."""
+    url = persistent_redis.url
+    partition = _Partition(url)
+    settings = (
+        "INGEST_REDIS_TIMEOUT=1",
+        "INGEST_REDIS_OUTAGE=3",
+        f"INGEST_REDIS_WORKER_TTL={WORKER_TTL}",
+    )
+    site["gate"].allow(ARTICLES // 2)  # the rest waits until the network is cut
+    worker = _outage_worker(site, partition.url, *settings)
+    try:
+        _wait_for(lambda: _results_seen(url) >= ARTICLES // 4, timeout=240, what="results")
+        assert _results_seen(url) < ARTICLES, "the network must be cut mid-crawl"
+        partition.cut()
+        site["gate"].set()
+        out, err = worker.communicate(timeout=120)
+    finally:
+        site["gate"].set()
+        if worker.poll() is None:
+            _kill(worker)
+        partition.heal()
+    assert worker.returncode == 1, f"{out}\n{err[-3000:]}"
+    assert "Traceback" not in err, err[-3000:]
+    lines = err.strip().splitlines()
+    assert sum(" unreachable (" in line for line in lines) == 1, err[-3000:]
+    assert lines[-1].startswith(f"Error: cannot reach Redis at {partition.url} for 3 s ("), lines
+    assert "Timeout" in lines[-1], lines[-1]
+
+    try:
+        line = _finish(_outage_worker(site, partition.url, *settings))
+    finally:
+        partition.close()
+    assert line.strip().endswith("run complete"), line
+    db = tmp_path / "distributed.db"
+    _finish(_drain(url, db, wait=False))
+    _assert_same(snapshot(db), single, runs=1)
