@@ -415,16 +415,11 @@ class Store:
 
     def url_state(self, url: str) -> dict[str, Any] | None:
         """What the last fetch of ``url`` gave: outcome, ETag, Last-Modified, lastmod."""
-        row = self.db.execute("SELECT * FROM urls WHERE url = ?", [url]).fetchone()
+        cursor = self.db.conn.execute("SELECT * FROM urls WHERE url = ?", (url,))
+        row = cursor.fetchone()
         if row is None:
             return None
-        return dict(
-            zip(
-                [c[0] for c in self.db.execute("SELECT * FROM urls LIMIT 0").description],
-                row,
-                strict=True,
-            )
-        )
+        return dict(zip([c[0] for c in cursor.description], row, strict=True))
 
     # -- writing ------------------------------------------------------------------------------
 
