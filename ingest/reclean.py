@@ -19,19 +19,19 @@ from __future__ import annotations
 import gzip
 import json
 import logging
-import multiprocessing
 import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ingest.errors import UserError
-from ingest.lock import DbLock, exit_with_parent
+from ingest.lock import DbLock
 from ingest.process import process_page
 from ingest.sources import DEFAULT_SOURCES_FILE, Source, load_sources
 from ingest.storage import ARTICLE_COLUMNS, Store, now_iso
+from ingest.workers import start_pool
 
 log = logging.getLogger(__name__)
 
@@ -112,17 +112,11 @@ def _source_configs(path: str | Path | None) -> dict[str, Source]:
 
 
 def _pool(workers: int | None) -> Executor:
-    """Worker processes from a fork server: a plain fork would hand them the lock file."""
+    """The crawl's extraction workers (:func:`ingest.workers.start_pool`): forked from a fork
+    server with the extraction stack loaded, since a plain fork would hand them the lock file."""
     if workers == 0:
         return ThreadPoolExecutor(max_workers=1)
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["ingest.extract"])  # imported once, not once per worker
-    return ProcessPoolExecutor(
-        max_workers=workers or os.cpu_count() or 1,
-        mp_context=context,
-        initializer=exit_with_parent,
-        initargs=(os.getpid(),),
-    )
+    return start_pool(workers or os.cpu_count() or 1)
 
 
 def _check_pages(store: Store, sources: list[str] | None) -> None:
