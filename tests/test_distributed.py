@@ -753,12 +753,30 @@ def test_redis_gone_stops_the_worker_in_one_line(
     ends as one process's would."""
     url = persistent_redis.url
     settings = ("INGEST_REDIS_OUTAGE=3", f"INGEST_REDIS_WORKER_TTL={WORKER_TTL}")
-    site["gate"].allow(ARTICLES // 2)  # the rest waits until Redis is gone
-    worker = _outage_worker(site, url, *settings)
+    out, last = _worker_losing_redis(site, url, url, settings, lose=persistent_redis.stop)
+    assert "start redis-server or fix --redis" in last
+    assert ": failed, " in out
+
+    persistent_redis.start()
+    _run_ends_as_one_process(site, single, url, url, settings, tmp_path)
+
+
+def _worker_losing_redis(
+    site: dict[str, Any],
+    worker_url: str,
+    redis_url: str,
+    settings: tuple[str, ...],
+    lose: Callable[[], None],
+) -> tuple[str, str]:
+    """A worker (reaching Redis at ``worker_url``) loses Redis mid-crawl through ``lose``;
+    checks it stopped after INGEST_REDIS_OUTAGE=3 with one warning, one error line and exit 1.
+    Returns its stdout and that last line."""
+    site["gate"].allow(ARTICLES // 2)  # the rest waits until Redis is lost
+    worker = _outage_worker(site, worker_url, *settings)
     try:
-        _wait_for(lambda: _results_seen(url) >= ARTICLES // 4, timeout=240, what="results")
-        assert _results_seen(url) < ARTICLES, "Redis must go away mid-crawl"
-        persistent_redis.stop()
+        _wait_for(lambda: _results_seen(redis_url) >= ARTICLES // 4, timeout=240, what="results")
+        assert _results_seen(redis_url) < ARTICLES, "Redis must be lost mid-crawl"
+        lose()
         site["gate"].set()
         out, err = worker.communicate(timeout=120)
     finally:
@@ -769,15 +787,24 @@ def test_redis_gone_stops_the_worker_in_one_line(
     assert "Traceback" not in err, err[-3000:]
     lines = err.strip().splitlines()
     assert sum(" unreachable (" in line for line in lines) == 1, err[-3000:]
-    assert lines[-1].startswith(f"Error: cannot reach Redis at {url} for 3 s ("), lines[-1]
-    assert "start redis-server or fix --redis" in lines[-1]
-    assert ": failed, " in out
+    assert lines[-1].startswith(f"Error: cannot reach Redis at {worker_url} for 3 s ("), lines
+    return out, lines[-1]
 
-    persistent_redis.start()
-    line = _finish(_outage_worker(site, url, *settings))
+
+def _run_ends_as_one_process(
+    site: dict[str, Any],
+    single: dict[str, Any],
+    worker_url: str,
+    redis_url: str,
+    settings: tuple[str, ...],
+    tmp_path: Path,
+) -> None:
+    """Once Redis is back, a new worker completes the run and the drained database is the one
+    a single-process crawl stores."""
+    line = _finish(_outage_worker(site, worker_url, *settings))
     assert line.strip().endswith("run complete"), line
     db = tmp_path / "distributed.db"
-    _finish(_drain(url, db, wait=False))
+    _finish(_drain(redis_url, db, wait=False))
     _assert_same(snapshot(db), single, runs=1)
 
 
@@ -860,31 +887,12 @@ def test_redis_cut_off_stops_the_worker_in_one_line(
         "INGEST_REDIS_OUTAGE=3",
         f"INGEST_REDIS_WORKER_TTL={WORKER_TTL}",
     )
-    site["gate"].allow(ARTICLES // 2)  # the rest waits until the network is cut
-    worker = _outage_worker(site, partition.url, *settings)
     try:
-        _wait_for(lambda: _results_seen(url) >= ARTICLES // 4, timeout=240, what="results")
-        assert _results_seen(url) < ARTICLES, "the network must be cut mid-crawl"
-        partition.cut()
-        site["gate"].set()
-        out, err = worker.communicate(timeout=120)
-    finally:
-        site["gate"].set()
-        if worker.poll() is None:
-            _kill(worker)
-        partition.heal()
-    assert worker.returncode == 1, f"{out}\n{err[-3000:]}"
-    assert "Traceback" not in err, err[-3000:]
-    lines = err.strip().splitlines()
-    assert sum(" unreachable (" in line for line in lines) == 1, err[-3000:]
-    assert lines[-1].startswith(f"Error: cannot reach Redis at {partition.url} for 3 s ("), lines
-    assert "Timeout" in lines[-1], lines[-1]
-
-    try:
-        line = _finish(_outage_worker(site, partition.url, *settings))
+        try:
+            _out, last = _worker_losing_redis(site, partition.url, url, settings, partition.cut)
+        finally:
+            partition.heal()
+        assert "Timeout" in last, last
+        _run_ends_as_one_process(site, single, partition.url, url, settings, tmp_path)
     finally:
         partition.close()
-    assert line.strip().endswith("run complete"), line
-    db = tmp_path / "distributed.db"
-    _finish(_drain(url, db, wait=False))
-    _assert_same(snapshot(db), single, runs=1)
