@@ -305,6 +305,34 @@ def print_growth(f: dict[str, Any]) -> None:
         )
 
 
+def extraction_alone(site: Path, urls: Path, pages: int = 1000) -> dict[str, Any]:
+    """``process_page`` per page in a process of its own (scripts/bench_extract.py)."""
+    cmd = [PY, str(SCRIPTS / "bench_extract.py"), "--site", str(site), "--urls", str(urls)]
+    done = subprocess.run(
+        [*cmd, "--pages", str(pages)], check=True, cwd=ROOT, capture_output=True, text=True
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def print_budget(results: dict[str, dict[str, Any]], alone: dict[str, Any]) -> None:
+    """What ratio 2/1 >= 0.60 allows per page on this machine's CPUs, against what the parts
+    cost alone: where the target is out of reach, this says by how much and why."""
+    ceiling, ingest = results.get("ceiling"), results["ingest"]
+    cpus = os.cpu_count() or 1
+    parts = f"extraction alone {alone['cpu_ms_per_page']:.2f} ms/page"
+    parts += f" (process_page over {alone['pages']} site pages, one process)"
+    if ceiling:
+        scrapy = 1000 * ceiling["cpu_s"] / ceiling["pages"]
+        target = 0.6 * rate(ceiling)
+        print(
+            f"CPU budget of ratio 2/1 >= 0.60 on {cpus} CPUs: {target:.0f} pages/s, at most"
+            f" {1000 * cpus / target:.2f} ms of CPU per page with every CPU busy throughout"
+        )
+        parts = f"Scrapy alone (run 1) {scrapy:.2f} ms/page + {parts}"
+        parts += f" = {scrapy + alone['cpu_ms_per_page']:.2f}"
+    print(f"  {parts}; ingest crawl (run 2) {1000 * ingest['cpu_s'] / ingest['pages']:.2f}")
+
+
 # -- main ---------------------------------------------------------------------------------------
 
 
@@ -343,6 +371,10 @@ def crawl_benchmark(args: argparse.Namespace, out: Path) -> dict[str, Any]:
                 print(f"  {rate(figures):.1f} pages/s", flush=True)
     results = {name: best_of(found) for name, found in collected.items()}
     print_table(results, args.articles, server)
+    if "ingest" in results:
+        alone = extraction_alone(site, urls)
+        results["extraction_alone"] = alone
+        print_budget(results, alone)
     print(f"load average before/after: {load_before[0]:.1f} / {os.getloadavg()[0]:.1f}")
     return {"articles": args.articles, "server": server, "concurrency": conc, "runs": results}
 
