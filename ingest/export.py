@@ -28,7 +28,14 @@ import pyarrow.parquet as pq
 
 from ingest.duplicates import duplicate_rowids
 from ingest.errors import UserError
-from ingest.query import ARTICLE_COLUMN_DOCS, Filters, connect_readonly, is_fts_syntax_error
+from ingest.query import (
+    ARTICLE_COLUMN_DOCS,
+    Filters,
+    check_sources,
+    connect_readonly,
+    is_fts_syntax_error,
+    newer_schema,
+)
 from ingest.storage import ARTICLE_COLUMNS
 
 FORMATS = ("jsonl", "csv", "parquet")
@@ -128,6 +135,7 @@ def export(
     _check_out(out, Path(db))
     conn = connect_readonly(db)
     try:
+        check_sources(conn, filters.sources)
         result = ExportResult(
             out,
             fmt,
@@ -142,9 +150,12 @@ def export(
             _write(conn, result, filters, exclude_duplicates, progress, batch_size)
         except sqlite3.OperationalError as exc:
             if not (filters.search and is_fts_syntax_error(exc)):
-                raise UserError(f"export: cannot read {db} ({exc})") from None
+                raise newer_schema(conn, db) or _unreadable(db, exc) from None
             filters.fts_syntax = False  # not valid FTS5 syntax: search the plain words
-            _write(conn, result, filters, exclude_duplicates, progress, batch_size)
+            try:
+                _write(conn, result, filters, exclude_duplicates, progress, batch_size)
+            except sqlite3.OperationalError as exc:
+                raise newer_schema(conn, db) or _unreadable(db, exc) from None
         result.last_run = _last_run(conn)
     finally:
         conn.close()
@@ -152,6 +163,10 @@ def export(
 
     result.card = write_card(result)
     return result
+
+
+def _unreadable(db: str | Path, exc: sqlite3.Error) -> UserError:
+    return UserError(f"export: cannot read {db} ({exc})")
 
 
 def _format(format: str | None, out: Path) -> str:
@@ -184,6 +199,13 @@ def _check_out(out: Path, db: Path) -> None:
         raise UserError(f"--out: {out} is a folder; give a file name such as {out}/news.jsonl")
     if db.exists() and out.exists() and out.resolve() == db.resolve():
         raise UserError(f"--out: {out} is the database itself; give another file name")
+    if out.exists() and not out.is_file():
+        # The file is written under a temporary name and renamed over --out: that would replace
+        # a device such as /dev/stdout (as root) or a pipe with a regular file.
+        raise UserError(f"--out: {out} is not a regular file (a device or pipe); give a file name")
+    card = out.with_name(out.name + ".card.md")
+    if card.is_dir():
+        raise UserError(f"--out: the dataset card {card} would replace a folder; move it away")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

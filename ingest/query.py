@@ -119,6 +119,27 @@ def connect_readonly(db: str | Path, *, require_articles: bool = True) -> sqlite
     return conn
 
 
+def newer_schema(conn: sqlite3.Connection, db: str | Path) -> UserError | None:
+    """The error for a database migrated by a newer news-ingest, or None. Called once a read
+    has failed: the usual advice, migrate it with `ingest crawl`, would run an older writer."""
+    if not _has_table(conn, "_sqlite_migrations"):
+        return None
+    from ingest.storage import MIGRATIONS, sqlite_utils  # slow to import, so only here
+
+    known = {m.name for m in MIGRATIONS.pending(sqlite_utils.Database(memory=True))}
+    applied = conn.execute(
+        "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid",
+        [MIGRATIONS.name],
+    )
+    unknown = [name for (name,) in applied if name not in known]
+    if not unknown:
+        return None
+    return UserError(
+        f"{db}: written by a newer news-ingest (schema {unknown[-1]}); upgrade news-ingest "
+        "to read it, and do not crawl into it with this version"
+    )
+
+
 def _sql_error(exc: sqlite3.Error, what: str) -> UserError:
     """Turn an SQLite error into one line that says what to do."""
     text = str(exc)
@@ -166,7 +187,13 @@ def query(db: str | Path, sql: str, params: Sequence[Any] | dict[str, Any] = ())
     except sqlite3.Error as exc:
         conn.close()
         raise _sql_error(exc, "query") from None
-    columns = [c[0] for c in cursor.description or []]
+    if cursor.description is None:  # empty, only a comment, or BEGIN/COMMIT: nothing to print
+        conn.close()
+        raise UserError(
+            "query: no SQL statement that returns rows; give a SELECT, e.g. "
+            '`ingest query "SELECT count(*) FROM articles"`'
+        )
+    columns = [c[0] for c in cursor.description]
     return QueryResult(columns, _stream(conn, cursor))
 
 
@@ -190,6 +217,11 @@ _MONTH = re.compile(r"^\d{4}-\d{2}$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+#: Dates a filter may use: :meth:`Filters.where` widens them by a day, which must not overflow.
+_EARLIEST = datetime(2, 1, 1, tzinfo=UTC)
+_LATEST = datetime(9998, 12, 31, tzinfo=UTC)
+
+
 def parse_when(
     value: str | date | datetime,
     *,
@@ -203,6 +235,21 @@ def parse_when(
     With ``end`` the value is an exclusive upper bound: a day, month or year means "up to the end
     of it", so ``--until 2024-05-31`` includes the 31st.
     """
+    try:
+        moment = _parse_when(value, option=option, end=end, now=now)
+    except OverflowError:  # 99999999d, or a day after 9999-12-31
+        moment = None
+    if moment is None or not _EARLIEST <= moment <= _LATEST:
+        raise UserError(
+            f"{option}: {str(value)!r} is too far in the past or future; "
+            f"leave {option} out for no limit"
+        )
+    return moment
+
+
+def _parse_when(
+    value: str | date | datetime, *, option: str, end: bool, now: datetime | None
+) -> datetime:
     if isinstance(value, datetime):
         moment = value if value.tzinfo else value.replace(tzinfo=UTC)
         return moment.astimezone(UTC) + (timedelta(seconds=1) if end else timedelta(0))
@@ -222,7 +269,8 @@ def parse_when(
         if _DAY.match(text):
             day = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
             return day + timedelta(days=1) if end else day
-        return parse_when(datetime.fromisoformat(text.replace("Z", "+00:00")), end=end)
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return _parse_when(moment, option=option, end=end, now=now)
     except ValueError:
         raise UserError(
             f"{option}: {text!r} is not a date; use YYYY-MM-DD, an ISO 8601 time "
@@ -237,6 +285,18 @@ def _split(values: str | Sequence[str] | None) -> tuple[str, ...]:
     if isinstance(values, str):
         values = [values]
     return tuple(dict.fromkeys(v.strip() for item in values for v in item.split(",") if v.strip()))
+
+
+def check_sources(conn: sqlite3.Connection, sources: Sequence[str]) -> None:
+    """Refuse a ``--source`` with no article: a typo would otherwise give an empty answer that
+    looks like "nothing was published". One index lookup per name."""
+    for name in sources:
+        if not conn.execute("SELECT 1 FROM articles WHERE source = ? LIMIT 1", [name]).fetchone():
+            known = [r[0] for r in conn.execute("SELECT DISTINCT source FROM articles ORDER BY 1")]
+            raise UserError(
+                f"--source: no article from {name!r} in this database; "
+                f"its sources are {', '.join(known) or 'none yet'}"
+            )
 
 
 def _sql_time(moment: datetime) -> str:
@@ -412,6 +472,7 @@ def search(
     )
     conn = connect_readonly(db)
     try:
+        check_sources(conn, filters.sources)
         fts = fts_query(words)
         try:
             hits = _ranked(conn, fts, filters, newest)
@@ -423,7 +484,7 @@ def search(
         _add_snippets(conn, fts, hits, marks, snippet_words)
         return hits
     except sqlite3.OperationalError as exc:
-        raise _sql_error(exc, "search") from None
+        raise newer_schema(conn, db) or _sql_error(exc, "search") from None
     finally:
         conn.close()
 
@@ -755,7 +816,7 @@ def stats(db: str | Path) -> dict[str, Any]:
             "last_run": _last_run(conn),
         }
     except sqlite3.OperationalError as exc:
-        raise UserError(
+        raise newer_schema(conn, db) or UserError(
             f"{db}: cannot read statistics ({exc}); is it a news-ingest database "
             "from an older version? open it once with `ingest crawl` to migrate"
         ) from None

@@ -1,0 +1,95 @@
+"""Bad input to the reading commands (search, export, query, stats), found by an audit of the
+README's "Querying and exporting": each gets one line naming the problem, exit status 2, and
+nothing stored or written is touched."""
+
+import os
+import sqlite3
+
+import pytest
+
+from tests.articles_db import assert_one_line_error, main, make_db
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    return make_db(tmp_path_factory.mktemp("audit") / "news.db")
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        ["--since", "99999999d"],
+        ["--since", "0001-01-01"],
+        ["--since", "0001-01-01T00:00:00+00:00"],
+        ["--until", "9999-12-31"],
+        ["--until", "9999-12"],
+    ],
+)
+@pytest.mark.parametrize("command", [["search", "harbour"], ["export", "--format", "jsonl"]])
+def test_dates_out_of_range_are_one_line(db, tmp_path, command, option):
+    out = tmp_path / "out.jsonl"
+    args = [*command, *option, "--db", db]
+    if command[0] == "export":
+        args += ["--out", out]
+    result = main(*args)
+    assert_one_line_error(result, option[0], option[1], "leave")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("command", [["search", "harbour"], ["export", "--format", "jsonl"]])
+def test_unknown_source_is_one_line_naming_the_known_ones(db, tmp_path, command):
+    out = tmp_path / "out.jsonl"
+    args = [*command, "--source", "daily,dialy", "--db", db]
+    if command[0] == "export":
+        args += ["--out", out]
+    assert_one_line_error(main(*args), "--source", "'dialy'", "daily, zeitung")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("sql", ["", "   ", "/* nothing */"])
+def test_query_without_a_statement_is_one_line(db, sql):
+    assert_one_line_error(main("query", sql, "--db", db), "query", "SQL")
+
+
+def test_export_never_replaces_a_pipe_or_device(db, tmp_path):
+    """`--out /dev/stdout` once replaced the device node with a regular file (as root)."""
+    fifo = tmp_path / "pipe.jsonl"
+    os.mkfifo(fifo)
+    assert_one_line_error(main("export", "--out", fifo, "--db", db), "--out", "not a regular file")
+    assert fifo.is_fifo()
+    assert not (tmp_path / "pipe.jsonl.card.md").exists()
+
+
+def test_export_card_path_taken_by_a_folder_is_one_line(db, tmp_path):
+    (tmp_path / "news.jsonl.card.md").mkdir()
+    out = tmp_path / "news.jsonl"
+    assert_one_line_error(main("export", "--out", out, "--db", db), "--out", "news.jsonl.card.md")
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["news.jsonl.card.md"]
+
+
+def test_database_from_a_newer_version_says_upgrade_not_crawl(db, tmp_path):
+    """A migration this version does not know: reading fails, and the advice must not be to run
+    `ingest crawl` on it (an older writer on a newer schema)."""
+    newer = tmp_path / "newer.db"
+    with sqlite3.connect(db) as src, sqlite3.connect(newer) as dst:
+        src.backup(dst)
+    conn = sqlite3.connect(newer)
+    with conn:
+        conn.execute(
+            "INSERT INTO _sqlite_migrations (migration_set, name, applied_at)"
+            " VALUES ('news-ingest', 'm999_future', '2030-01-01')"
+        )
+        conn.execute("ALTER TABLE articles RENAME COLUMN word_count TO words")
+    conn.close()
+    before = newer.read_bytes()
+    for args in (
+        ["stats"],
+        ["search", "harbour"],
+        ["export", "--out", tmp_path / "x.jsonl"],
+        ["export", "--out", tmp_path / "y.jsonl", "--search", "harbour"],
+    ):
+        result = main(*args, "--db", newer)
+        assert_one_line_error(result, "newer", "m999_future", "upgrade")
+        assert "ingest crawl" not in result.stderr
+    assert newer.read_bytes() == before
