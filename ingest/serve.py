@@ -12,12 +12,19 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import sqlite3
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from ingest.errors import UserError
-from ingest.query import ARTICLE_COLUMN_DOCS, TITLE_WEIGHT, connect_readonly
+from ingest.query import (
+    ARTICLE_COLUMN_DOCS,
+    TITLE_WEIGHT,
+    connect_readonly,
+    fts_query,
+    is_fts_syntax_error,
+)
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8001
@@ -101,7 +108,7 @@ def _search_query() -> dict[str, Any]:
             "SELECT a.title, a.source, a.language, a.published_at,"
             " snippet(articles_fts, 1, '[', ']', '…', 24) AS snippet, a.url"
             " FROM articles_fts JOIN articles AS a ON a.rowid = articles_fts.rowid"
-            " WHERE articles_fts MATCH :q"
+            " WHERE articles_fts MATCH ingest_match(:q)"
             " AND (:source = '' OR a.source = :source)"
             " AND (:language = '' OR a.language = :language)"
             f" ORDER BY bm25(articles_fts, {TITLE_WEIGHT}, 1.0) LIMIT 50"
@@ -110,11 +117,45 @@ def _search_query() -> dict[str, Any]:
     }
 
 
+def match(words: str | None) -> str:
+    """The FTS5 query for words typed in the web search, as ``ingest search`` reads them:
+    FTS5 syntax when it is valid, plain words otherwise (``covid-19``, an unbalanced quote, a
+    lone AND). No words match nothing (the query page opens before any are typed)."""
+    try:
+        fts = fts_query(words or "")
+    except UserError:
+        return '""'
+    probe = sqlite3.connect(":memory:")  # same columns as articles_fts: same syntax errors
+    try:
+        probe.execute("CREATE VIRTUAL TABLE t USING fts5(title, text)")
+        probe.execute("SELECT 1 FROM t WHERE t MATCH ?", [fts]).fetchall()
+    except sqlite3.OperationalError as exc:
+        if not is_fts_syntax_error(exc):
+            raise
+        fts = fts_query(words or "", syntax=False)
+    finally:
+        probe.close()
+    return fts
+
+
+class _Functions:
+    """Datasette plugin giving every connection :func:`match` as ``ingest_match()``."""
+
+    @staticmethod
+    def prepare_connection(conn: sqlite3.Connection) -> None:
+        conn.create_function("ingest_match", 1, match, deterministic=True)
+
+
 def datasette(db: str | Path) -> Any:
     """A configured :class:`datasette.app.Datasette` for ``db`` (checked to be ours first)."""
+    from datasette import hookimpl
     from datasette.app import Datasette
+    from datasette.plugins import pm
 
     connect_readonly(db).close()  # missing, not SQLite, not ours: one clear line
+    if not pm.has_plugin("ingest-functions"):
+        hookimpl(_Functions.prepare_connection)
+        pm.register(_Functions, name="ingest-functions")
     return Datasette(
         [str(db)],
         metadata=metadata(db),

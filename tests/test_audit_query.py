@@ -2,12 +2,18 @@
 README's "Querying and exporting": each gets one line naming the problem, exit status 2, and
 nothing stored or written is touched."""
 
+import json
 import os
 import sqlite3
+import subprocess
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
 
 import pytest
 
-from tests.articles_db import assert_one_line_error, main, make_db
+from tests.articles_db import ROOT, assert_one_line_error, main, make_db
 
 
 @pytest.fixture(scope="module")
@@ -93,3 +99,52 @@ def test_database_from_a_newer_version_says_upgrade_not_crawl(db, tmp_path):
         assert_one_line_error(result, "newer", "m999_future", "upgrade")
         assert "ingest crawl" not in result.stderr
     assert newer.read_bytes() == before
+
+
+@pytest.fixture(scope="module")
+def server(db):
+    from tests.test_serve import free_port, wait_for
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ingest", "serve", "--db", str(db), "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{base}/-/versions.json", proc)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def ranked_search(base: str, words: str) -> tuple[int, dict]:
+    query = urllib.parse.urlencode({"q": words, "source": "", "language": "", "_shape": "objects"})
+    try:
+        with urllib.request.urlopen(f"{base}/news/search.json?{query}", timeout=10) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.load(exc)
+
+
+@pytest.mark.parametrize(
+    ("words", "title"),
+    [
+        ("harbour-bridge", "Harbour bridge reopens after repairs"),  # was: no such column: bridge
+        ('"harbour bridge', "Harbour bridge reopens after repairs"),  # was: unterminated string
+        ("ferry AND", "Storm closes schools"),  # was: fts5: syntax error near ""
+        ("", None),  # the page as first opened, before any words: was an fts5 syntax error
+    ],
+)
+def test_served_ranked_search_takes_what_ingest_search_takes(server, words, title):
+    """/DB/search?q= is the web twin of `ingest search`: words that the command searches as
+    plain words (not valid FTS5 syntax) must not be a 400 error on the page."""
+    status, data = ranked_search(server, words)
+    assert status == 200, data.get("error")
+    titles = [row["title"] for row in data["rows"]]
+    assert titles[:1] == ([title] if title else [])
