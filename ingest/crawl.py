@@ -46,7 +46,7 @@ def check_inputs(
         site_source(site)
     elif urls:
         for url in urls:
-            site_source(url)  # same URL check
+            site_source(url, option="--url")  # same URL check
     else:
         select_sources(load_sources(sources_file), names, sources_file)
     if redis_url:  # a distributed worker writes no database (`ingest drain` does)
@@ -55,6 +55,33 @@ def check_inputs(
         connect(redis_url).close()
     else:
         Store(db).close()  # creates/migrates the database, or says why it cannot
+
+
+def check_settings(options: Settings, overrides: dict[str, Any]) -> None:
+    """Check each ``-s NAME=VALUE`` against the type of the setting's default.
+
+    Scrapy reads most settings deep in its start-up, after the lock is taken: a mistyped value
+    (``CONCURRENT_REQUESTS=abc``) was a traceback there instead of one line here."""
+    defaults = scrapy_settings("")
+    for name, value in overrides.items():
+        kind = type(defaults.get(name))
+        # An int default may still be read as a float (DOWNLOAD_TIMEOUT=0.5): accept either.
+        tries = {
+            bool: (options.getbool,),
+            int: (options.getint, options.getfloat),
+            float: (options.getfloat,),
+        }.get(kind, ())
+        if tries and not any(_reads(read, name) for read in tries):
+            wanted = "true or false" if kind is bool else "a number"
+            raise UserError(f"-s {name}={value!r}: {name} takes {wanted}; fix the value")
+
+
+def _reads(read: Callable[[str], Any], name: str) -> bool:
+    try:
+        read(name)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def check_worker_db(redis_url: str | None, db_given: bool) -> None:
@@ -84,6 +111,7 @@ def crawl(
     """
     names, urls = names or [], urls or []
     options = scrapy_settings(db, settings)
+    check_settings(options, settings or {})
     redis_url = options.get("INGEST_REDIS_URL")
     check_inputs(db, sources_file, names, urls, site, redis_url)
     # Taken before Scrapy starts so a second run stops with one line (LockedError, status 75);

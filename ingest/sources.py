@@ -83,15 +83,28 @@ _FIELDS: dict[str, type | tuple[type, ...]] = {
     "discover": bool,
     "url": str,
 }
+_KINDS: dict[type | tuple[type, ...], str] = {
+    list: "a list",
+    bool: "true or false",
+    int: "a whole number",
+    (int, float): "a number",
+    str: "a string",
+    dict: "a table",
+}
+#: A domain as ``allows`` compares it with a URL's host: a name, IPv4 or bare IPv6 address.
+_DOMAIN = re.compile(r"[a-z0-9_.\-]+|[0-9a-f]*:[0-9a-f]*:[0-9a-f:.]*")
 
 
-def site_source(url: str, *, name: str | None = None, depth: int = 2) -> Source:
+def site_source(
+    url: str, *, name: str | None = None, depth: int = 2, option: str = "--site"
+) -> Source:
     """A source for a site that is not in the sources file (``ingest crawl --site URL``).
 
     Its feeds and sitemaps are discovered at crawl time (robots.txt, ``<link rel=alternate>``,
-    the usual locations) and links are followed within its domain.
+    the usual locations) and links are followed within its domain. ``option`` names the
+    command-line option the URL came from, for the error message.
     """
-    _check_url(url, "--site", "url")
+    _check_url(url, option, "url")
     host = urlsplit(url).hostname or ""
     domain = host.removeprefix("www.")
     return Source(
@@ -147,7 +160,10 @@ def _parse_entry(path: Path, name: str, body: Any) -> Source:
         if expected is None:
             raise ConfigError(f"{where}: unknown key '{key}'; known keys: {', '.join(_FIELDS)}")
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-            raise ConfigError(f"{where}: '{key}' has the wrong type ({type(value).__name__})")
+            raise ConfigError(
+                f"{where}: '{key}' has the wrong type ({type(value).__name__}); "
+                f"give {_KINDS.get(expected, expected)}"
+            )
     return _build_source(where, name, body)
 
 
@@ -156,7 +172,7 @@ def _build_source(where: str, name: str, body: dict[str, Any]) -> Source:
     if body.get("url"):
         _check_url(body["url"], where, "url")
         urls["start_urls"] = (body["url"], *urls["start_urls"])
-    domains = tuple(str(d).lower().strip() for d in body.get("domains", []))
+    domains = _domains(where, body.get("domains", []))
     if not domains:
         domains = tuple(sorted({urlsplit(u).hostname or "" for v in urls.values() for u in v}))
     if not domains or not all(domains):
@@ -171,6 +187,8 @@ def _build_source(where: str, name: str, body: dict[str, Any]) -> Source:
     for key in ("depth", "concurrency", "max_articles"):
         if key in body and body[key] < (0 if key == "depth" else 1):
             raise ConfigError(f"{where}: '{key}' must be a positive number")
+    if body.get("delay", 0) < 0:
+        raise ConfigError(f"{where}: 'delay' must be 0 or more seconds")
     return Source(
         name=name,
         domains=domains,
@@ -191,6 +209,22 @@ def _build_source(where: str, name: str, body: dict[str, Any]) -> Source:
         clean_keep=tuple(clean.get("keep", [])),
         discover=body.get("discover", False),
     )
+
+
+def _domains(where: str, values: list[Any]) -> tuple[str, ...]:
+    """Domains as host names: a URL or ``host:port`` here matched no page's host, so the crawl
+    dropped every article as off-site and said nothing."""
+    domains = []
+    for value in values:
+        domain = value.lower().strip() if isinstance(value, str) else None
+        if domain is not None and (domain == "" or _DOMAIN.fullmatch(domain)):
+            domains.append(domain)
+            continue
+        raise ConfigError(
+            f"{where}: 'domains' has {value!r}, which is not a host name; "
+            'give the bare domain, e.g. "example.com" (no scheme, port or path)'
+        )
+    return tuple(domains)
 
 
 def _url_list(where: str, key: str, values: list[Any]) -> tuple[str, ...]:

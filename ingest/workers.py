@@ -55,8 +55,17 @@ def start_pool(count: int) -> ProcessPoolExecutor:
         initargs=(os.getpid(),),
     )
     threading.Thread(
-        target=lambda: [pool.submit(int) for _ in range(count)],
-        name="ingest-start-workers",
-        daemon=True,
+        target=_start_workers, args=(pool, count), name="ingest-start-workers", daemon=True
     ).start()
     return pool
+
+
+def _start_workers(pool: ProcessPoolExecutor, count: int) -> None:
+    """One no-op per worker starts them all now. A run with nothing to extract may shut the
+    pool down before the last has started: then there is nothing left to start (submitting
+    raised, and its traceback went to stderr, which cron mails)."""
+    try:
+        for _ in range(count):
+            pool.submit(int)
+    except RuntimeError:  # "cannot schedule new futures after shutdown"
+        pass

@@ -44,7 +44,7 @@ def crawl(
     \b
     Examples:
         ingest crawl                       # every source in sources.toml
-        ingest crawl demo bbc --db data/news.db
+        ingest crawl demo-news bbc --db data/news.db
         ingest crawl --url https://example.com/news/some-article.html
         ingest crawl --site https://example.com/
         ingest crawl --redis redis://10.0.0.5:6379/0 demo   # a distributed worker

@@ -52,6 +52,7 @@ def extract_command(
         ingest extract saved/page.html --url https://example.com/news/story.html
         ingest extract https://example.com/news/story.html
     """
+    from ingest.clean import RulesError
     from ingest.extract import extract
 
     if is_http(target):
@@ -67,7 +68,11 @@ def extract_command(
         html, _ = decode_html(body, content_type)
     except BinaryContent as exc:
         raise UserError(f"{target}: {exc}; give an HTML page") from None
-    article = extract(html, page_url, drop=drop, keep=keep)
+    try:
+        article = extract(html, page_url, drop=drop, keep=keep)
+    except RulesError as exc:  # a selector being tried out: say which, as sources.toml does
+        reason = " ".join(str(exc).split())
+        raise UserError(f"--drop/--keep: {reason}; fix or remove that selector") from None
     click.echo(json.dumps(article.to_dict(), ensure_ascii=False, indent=2))
 
 

@@ -55,8 +55,13 @@ def schedule(
         ingest schedule --db data/news.db
         ingest schedule guardian bbc --every 1h
     """
+    from ingest.commands.crawl import _parse_overrides
+    from ingest.crawl import check_settings, scrapy_settings
     from ingest.schedule import Scheduler
 
+    # Every run gets these: a bad one is refused now, not at each slot (the runs all failed).
+    settings = _parse_overrides(overrides)
+    check_settings(scrapy_settings(db, settings), settings)
     _log_to_stderr()
     crawl_args = [arg for pair in overrides for arg in ("-s", pair)]
     scheduler = Scheduler(
@@ -116,7 +121,7 @@ def runs(db: str, limit: int, source: str | None, run_id: int | None, as_json: b
             raise UserError(f"{db}: no run {run_id}; see `ingest runs --db {db}`")
         click.echo(_detail(rows[0]))
     elif not rows:
-        click.echo("no runs yet")
+        click.echo(f"no runs of source {source} yet" if source else "no runs yet")
     else:
         click.echo("\n".join(_table(rows)))
 

@@ -1,0 +1,171 @@
+"""Audit of README "Crawling" and "Scheduled runs": bad input a user meets gets one line.
+
+Each case is what a media-monitoring user really types: a domain written as a URL, a mistyped
+``-s`` value, a bad ``--url``, a bad ``--drop`` selector. Real ``ingest`` processes against the
+demo sites served on 127.0.0.1 and a real SQLite file that a good crawl filled first: the bad
+command must say in one ``Error:`` line what is wrong and what to do, exit 2, and change nothing
+stored.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.conftest import rows, run_ingest
+
+pytestmark = pytest.mark.timeout(300)
+
+
+@pytest.fixture(scope="module")
+def stored(demo_sources: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database a good crawl of demo-news filled: bad commands must leave it as it is."""
+    db = tmp_path_factory.mktemp("audit-crawl") / "news.db"
+    proc = run_ingest("crawl", "demo-news", "--sources", str(demo_sources), "--db", str(db))
+    assert proc.returncode == 0, proc.stderr
+    return db
+
+
+def _snapshot(db: Path) -> tuple[int, int, int]:
+    return tuple(
+        rows(db, f"SELECT count(*) FROM {table}")[0][0] for table in ("articles", "runs", "urls")
+    )
+
+
+def _refused(proc: subprocess.CompletedProcess[str], *needles: str) -> str:
+    """The command failed with exit 2 and exactly one ``Error:`` line holding ``needles``."""
+    assert "Traceback" not in proc.stderr, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
+    assert len(lines) == 1 and lines[0].startswith("Error: "), proc.stderr
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+    return lines[0]
+
+
+def _sources(tmp_path: Path, origin: str, extra: str) -> Path:
+    path = tmp_path / "sources.toml"
+    path.write_text(f'[sources.site]\nfeeds = ["{origin}/feed/"]\n{extra}\n', encoding="utf-8")
+    return path
+
+
+def _domain_cases(origin: str) -> list[str]:
+    netloc = urlsplit(origin).netloc
+    return [
+        f'domains = ["{origin}"]',  # the site's URL instead of its domain
+        f'domains = ["{netloc}"]',  # host:port
+        'domains = ["127.0.0.1/news"]',  # a path
+        "domains = [5]",  # not a string
+    ]
+
+
+@pytest.mark.parametrize("case", range(4))
+def test_domains_that_can_never_match_are_refused(
+    stored: Path, demo_sites: dict[str, str], tmp_path: Path, case: int
+) -> None:
+    """Such a domain let the crawl fetch the feed, drop every article as off-site and exit 0:
+    months of scheduled runs storing nothing, with no word said."""
+    origin = demo_sites["wordpress"]
+    sources = _sources(tmp_path, origin, _domain_cases(origin)[case])
+    before = _snapshot(stored)
+    proc = run_ingest("crawl", "--sources", str(sources), "--db", str(stored))
+    _refused(proc, "[sources.site]", "'domains'", "host name")
+    assert _snapshot(stored) == before
+
+
+def test_negative_delay_is_refused(tmp_path: Path, demo_sites: dict[str, str]) -> None:
+    sources = _sources(tmp_path, demo_sites["wordpress"], "delay = -5")
+    proc = run_ingest("crawl", "--sources", str(sources), "--db", str(tmp_path / "n.db"))
+    _refused(proc, "[sources.site]", "'delay'")
+
+
+def test_wrong_type_says_what_to_give(tmp_path: Path, demo_sites: dict[str, str]) -> None:
+    sources = _sources(tmp_path, demo_sites["wordpress"], 'domains = "127.0.0.1"')
+    proc = run_ingest("crawl", "--sources", str(sources), "--db", str(tmp_path / "n.db"))
+    _refused(proc, "'domains' has the wrong type (str)", "a list")
+
+
+@pytest.mark.parametrize(
+    ("setting", "needle"),
+    [
+        ("CONCURRENT_REQUESTS=abc", "a number"),
+        ("INGEST_WRITE_BATCH=x", "a number"),
+        ("INGEST_LOCK=maybe", "true or false"),
+    ],
+)
+def test_mistyped_setting_is_one_line_and_changes_nothing(
+    stored: Path, demo_sources: Path, setting: str, needle: str
+) -> None:
+    """Scrapy read the value deep in its start-up: a traceback, and no run recorded."""
+    before = _snapshot(stored)
+    proc = run_ingest(
+        "crawl", "demo-news", "--sources", str(demo_sources), "--db", str(stored), "-s", setting
+    )
+    _refused(proc, f"-s {setting.partition('=')[0]}", needle)
+    assert _snapshot(stored) == before
+
+
+def test_fractional_timeout_setting_still_works(stored: Path, demo_sources: Path) -> None:
+    """DOWNLOAD_TIMEOUT's default is a whole number but Scrapy reads it as a float."""
+    proc = run_ingest(
+        "crawl", "demo-news", "--sources", str(demo_sources), "--db", str(stored),
+        "-s", "DOWNLOAD_TIMEOUT=5.5",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_bad_url_names_the_url_option(stored: Path) -> None:
+    before = _snapshot(stored)
+    proc = run_ingest("crawl", "--url", "ftp://example.com/story.html", "--db", str(stored))
+    line = _refused(proc, "--url", "ftp://example.com/story.html", "http(s)")
+    assert "--site" not in line
+    assert _snapshot(stored) == before
+
+
+def test_extract_bad_drop_selector_is_one_line(tmp_path: Path) -> None:
+    """README: --drop tries out the selectors of [sources.NAME.clean]; a bad one is the usual
+    trial and error, and must read like the sources file's own error."""
+    page = tmp_path / "page.html"
+    page.write_text("<html><body><article><p>Text.</p></article></body></html>", "utf-8")
+    proc = run_ingest("extract", str(page), "--drop", "<<<")
+    _refused(proc, "--drop", "'<<<'")
+
+
+def test_runs_of_an_unknown_source_do_not_claim_there_are_no_runs(stored: Path) -> None:
+    proc = run_ingest("runs", "--db", str(stored), "--source", "nope")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "no runs of source nope yet"
+
+
+def test_a_run_with_nothing_to_extract_prints_no_traceback(
+    tmp_path: Path, demo_sites: dict[str, str]
+) -> None:
+    """The thread starting the extraction workers raced the pool's shutdown: a run that ended
+    before all had started (nothing new to extract, the usual scheduled run) printed a
+    RuntimeError traceback to stderr, which cron mails. Many workers make the race likely."""
+    url = demo_sites["wordpress"] + "/no-such-story.html"
+    for _ in range(3):
+        proc = run_ingest(
+            "crawl", "--url", url, "--db", str(tmp_path / "n.db"),
+            "-s", "INGEST_EXTRACT_WORKERS=16",
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        assert "Traceback" not in proc.stderr and "RuntimeError" not in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize("setting", ["CONCURRENT_REQUESTS=abc", "FOO"])
+def test_schedule_refuses_a_bad_setting_before_any_run(
+    tmp_path: Path, demo_sources: Path, setting: str
+) -> None:
+    """`-s` is passed to every crawl: the scheduler started anyway, every run failed with exit
+    2 at its slot, and `--max-runs` ended with status 0."""
+    db = tmp_path / "n.db"
+    proc = run_ingest(
+        "schedule", "demo-fieldnotes", "--sources", str(demo_sources), "--db", str(db),
+        "--max-runs", "1", "-s", setting,
+    )  # fmt: skip
+    _refused(proc, "-s")
+    assert not db.exists() or not rows(db, "SELECT id FROM runs")
