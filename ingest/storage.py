@@ -299,7 +299,18 @@ class Store:
         self.readonly = readonly
         self.db = sqlite_utils.Database(self._connect())
         if not readonly:
+            self._refuse_newer_schema()
             MIGRATIONS.apply(self.db)
+
+    def _refuse_newer_schema(self) -> None:
+        """A database a newer news-ingest migrated is not written by this one: its tables may
+        hold columns this version leaves empty and triggers it does not know of."""
+        from ingest.query import newer_schema  # the readers' check, with its one-line error
+
+        error = newer_schema(self.db.conn, self.path)
+        if error is not None:
+            self.db.conn.close()
+            raise error
 
     def _connect(self) -> sqlite3.Connection:
         if self.readonly:

@@ -102,6 +102,24 @@ def test_not_a_database(tmp_path):
         Store(path)
 
 
+def test_database_of_a_newer_version_is_not_written(tmp_path):
+    """An older writer on a newer schema would leave the new columns empty and not know the
+    new triggers: refused in one line, the file untouched. Reading stays possible."""
+    path = tmp_path / "newer.db"
+    Store(path).close()
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "INSERT INTO _sqlite_migrations (migration_set, name, applied_at)"
+            " VALUES ('news-ingest', 'm999_future', '2030-01-01')"
+        )
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(UserError, match="newer news-ingest .*m999_future.*do not crawl into it"):
+        Store(path)
+    assert path.read_bytes() == before
+    Store(path, readonly=True).close()
+
+
 def test_wal_and_migrations_recorded(store):
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     names = [r[0] for r in store.db.execute("select name from _sqlite_migrations")]
