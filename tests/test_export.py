@@ -178,6 +178,10 @@ def test_card_says_how_it_was_made_and_what_it_holds(db, tmp_path):
     assert "- Articles: 4" in card
     assert "- Published: 2024-05-03T07:00:00Z to 2024-06-11T04:30:00Z (UTC); 0 without" in card
     assert "| `authors` | list of strings | Authors, as a JSON list of names |" in card
+    times = {line.split("|")[1].strip(): line for line in card.splitlines() if "ISO 8601" in line}
+    assert "site's UTC offset" in times["`published_at`"]
+    for crawl_time in ("`first_seen`", "`last_fetched`", "`last_changed`"):
+        assert "(UTC)" in times[crawl_time] and "site" not in times[crawl_time], times[crawl_time]
     assert "path: set.jsonl" in card  # Hugging Face data_files header
     assert 'pd.read_json("set.jsonl", lines=True' in card
 
