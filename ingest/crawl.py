@@ -6,6 +6,7 @@ any folder), runs the ``news`` spider in this process, and returns the run's row
 
 from __future__ import annotations
 
+import difflib
 import logging
 import signal
 import threading
@@ -64,6 +65,8 @@ def check_settings(options: Settings, overrides: dict[str, Any]) -> None:
     (``CONCURRENT_REQUESTS=abc``) was a traceback there instead of one line here."""
     defaults = scrapy_settings("")
     for name, value in overrides.items():
+        if name.startswith("INGEST_") and name not in defaults:
+            raise UserError(_unknown_setting(name, defaults))
         kind = type(defaults.get(name))
         # An int default may still be read as a float (DOWNLOAD_TIMEOUT=0.5): accept either.
         tries = {
@@ -74,6 +77,15 @@ def check_settings(options: Settings, overrides: dict[str, Any]) -> None:
         if tries and not any(_reads(read, name) for read in tries):
             wanted = "true or false" if kind is bool else "a number"
             raise UserError(f"-s {name}={value!r}: {name} takes {wanted}; fix the value")
+
+
+def _unknown_setting(name: str, defaults: Settings) -> str:
+    """news-ingest's own settings are all known (Scrapy's and its extensions' are not): a
+    misspelt one (INGEST_LOCKK=false) would otherwise be ignored without a word."""
+    ours = sorted(key for key in defaults if key.startswith("INGEST_"))
+    close = difflib.get_close_matches(name, ours, n=1)
+    hint = f"did you mean {close[0]}?" if close else "news-ingest's are " + ", ".join(ours)
+    return f"-s {name}: no such setting; {hint}"
 
 
 def _reads(read: Callable[[str], Any], name: str) -> bool:

@@ -108,6 +108,19 @@ def test_mistyped_setting_is_one_line_and_changes_nothing(
     assert _snapshot(stored) == before
 
 
+def test_misspelt_setting_name_is_one_line_with_a_suggestion(
+    stored: Path, demo_sources: Path
+) -> None:
+    """INGEST_LOCKK=false was ignored without a word: the run took the lock all the same."""
+    before = _snapshot(stored)
+    proc = run_ingest(
+        "crawl", "demo-news", "--sources", str(demo_sources), "--db", str(stored),
+        "-s", "INGEST_LOCKK=false",
+    )  # fmt: skip
+    _refused(proc, "-s INGEST_LOCKK: no such setting", "did you mean INGEST_LOCK?")
+    assert _snapshot(stored) == before
+
+
 def test_fractional_timeout_setting_still_works(stored: Path, demo_sources: Path) -> None:
     """DOWNLOAD_TIMEOUT's default is a whole number but Scrapy reads it as a float."""
     proc = run_ingest(
