@@ -278,6 +278,22 @@ def _parse_when(
         ) from None
 
 
+def _languages(given: tuple[str, ...]) -> tuple[str, ...]:
+    """``--lang`` values as stored: ISO 639-1 codes (``en-US``, ``eng`` or ``English`` -> en).
+    A value that is no language matched nothing without a word; now it says so."""
+    from ingest.language import normalise_language
+
+    codes = []
+    for value in given:
+        code = normalise_language(value)
+        if code is None:
+            raise UserError(
+                f"--lang {value!r}: not a language; give ISO 639-1 codes such as en, de, fr"
+            )
+        codes.append(code)
+    return tuple(dict.fromkeys(codes))
+
+
 def _split(values: str | Sequence[str] | None) -> tuple[str, ...]:
     """``("a,b", "c")`` -> ``("a", "b", "c")``: repeatable options also take comma lists."""
     if not values:
@@ -355,7 +371,7 @@ class Filters:
         }
         return cls(
             _split(sources),
-            _split(languages),
+            _languages(_split(languages)),
             start,
             stop,
             min_words,

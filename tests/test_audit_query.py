@@ -52,6 +52,27 @@ def test_unknown_source_is_one_line_naming_the_known_ones(db, tmp_path, command)
     assert not out.exists()
 
 
+@pytest.mark.parametrize("command", [["search", "harbour"], ["export", "--format", "jsonl"]])
+def test_a_value_that_is_no_language_is_one_line(db, tmp_path, command):
+    """`--lang xx` found nothing without a word."""
+    out = tmp_path / "out.jsonl"
+    args = [*command, "--lang", "en,xx", "--db", db]
+    if command[0] == "export":
+        args += ["--out", out]
+    assert_one_line_error(main(*args), "--lang", "'xx'", "ISO 639-1")
+    assert not out.exists()
+
+
+def test_languages_are_read_as_stored_codes(db, tmp_path):
+    """`English`, `en-US` or `eng` select what `en` selects: stored codes are ISO 639-1."""
+    exported = {}
+    for value in ("en", "English", "en-US", "eng"):
+        out = tmp_path / f"{value}.jsonl"
+        assert main("export", "--lang", value, "--out", out, "--db", db).returncode == 0
+        exported[value] = [json.loads(line)["url"] for line in out.read_text().splitlines()]
+    assert exported["en"] and all(urls == exported["en"] for urls in exported.values())
+
+
 @pytest.mark.parametrize("sql", ["", "   ", "/* nothing */"])
 def test_query_without_a_statement_is_one_line(db, sql):
     assert_one_line_error(main("query", sql, "--db", db), "query", "SQL")
