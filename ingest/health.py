@@ -182,6 +182,15 @@ def alerts_for(name: str, now: SourceHealth, past: list[dict[str, Any]]) -> list
     return out
 
 
+def _given_pages_failed(now: SourceHealth) -> list[str]:
+    """Pages given with ``--url`` have no history to compare with, but that none of them could
+    be fetched is news for whoever scripted the call: it exits non-zero (was 0)."""
+    if not now.pages_fetched or now.errors < now.pages_fetched:
+        return []
+    detail = _error_kinds(now)
+    return [f"--url: none of the {now.pages_fetched} pages given could be fetched ({detail})"]
+
+
 def _error_alerts(name: str, now: SourceHealth, past: list[dict[str, Any]]) -> list[str]:
     """Judged on page requests (all but the discovery pages read fine): a site that blocks
     its articles still serves its feed, and a run's many discovery pages would hide it."""
@@ -192,13 +201,18 @@ def _error_alerts(name: str, now: SourceHealth, past: list[dict[str, Any]]) -> l
     before = sum(p.get("errors", 0) for p in past) / asked_before if asked_before else 0.0
     if before >= ERROR_USUAL:
         return []
-    kinds = Counter({"blocked (403)": now.http_403, "rate-limited (429)": now.http_429})
-    kinds["other errors"] = now.errors - now.http_403 - now.http_429
-    detail = ", ".join(f"{v} {k}" for k, v in kinds.items() if v)
+    detail = _error_kinds(now)
     return [
         f"{name}: {now.errors} of {requests} page requests failed: {detail} "
         f"(recent runs {before:.0%})"
     ]
+
+
+def _error_kinds(now: SourceHealth) -> str:
+    """``2 blocked (403), 1 other errors``."""
+    kinds = Counter({"blocked (403)": now.http_403, "rate-limited (429)": now.http_429})
+    kinds["other errors"] = now.errors - now.http_403 - now.http_429
+    return ", ".join(f"{v} {k}" for k, v in kinds.items() if v)
 
 
 def exit_status(row: dict[str, Any]) -> int:
@@ -214,7 +228,8 @@ def assess(store: Store, run_id: int) -> tuple[dict[str, Any], list[str]]:
     alerts: list[str] = []
     for name, now in sorted(figures.items()):
         if name == "adhoc":  # pages given with --url: no source to compare with
-            continue
-        now.alerts = alerts_for(name, now, history(store, run_id, name))
+            now.alerts = _given_pages_failed(now)
+        else:
+            now.alerts = alerts_for(name, now, history(store, run_id, name))
         alerts.extend(now.alerts)
     return {name: h.to_dict() for name, h in figures.items()}, alerts

@@ -165,8 +165,22 @@ def test_a_run_with_nothing_to_extract_prints_no_traceback(
             "crawl", "--url", url, "--db", str(tmp_path / "n.db"),
             "-s", "INGEST_EXTRACT_WORKERS=16",
         )  # fmt: skip
-        assert proc.returncode == 0, proc.stderr
+        assert proc.returncode == 3, proc.stderr  # the one page given could not be fetched
         assert "Traceback" not in proc.stderr and "RuntimeError" not in proc.stderr, proc.stderr
+
+
+def test_given_urls_that_all_fail_exit_3(tmp_path: Path, demo_sites: dict[str, str]) -> None:
+    """`ingest crawl --url` on a page that answers 404 exited 0: a script calling it could not
+    tell. When none of the pages given could be fetched, the run is degraded (exit 3) and says
+    so; one page fetched is enough for 0."""
+    origin, db = demo_sites["wordpress"], str(tmp_path / "n.db")
+    missing = origin + "/no-such-story.html"
+    proc = run_ingest("crawl", "--url", missing, "--db", db)
+    assert proc.returncode == 3, proc.stderr
+    said = proc.stdout + proc.stderr
+    assert "--url: none of the 1 pages given could be fetched (1 other errors)" in said, said
+    proc = run_ingest("crawl", "--url", missing, "--url", origin + "/", "--db", db)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 @pytest.mark.parametrize("setting", ["CONCURRENT_REQUESTS=abc", "FOO"])
