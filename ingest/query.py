@@ -87,6 +87,32 @@ def _authorize(
     return sqlite3.SQLITE_DENY
 
 
+def open_readonly(path: Path) -> sqlite3.Connection:
+    """A read-only connection to ``path``, also in a folder nobody may write (a read-only share,
+    a snapshot): sqlite3.DatabaseError for a file that is not SQLite.
+
+    SQLite reads a WAL database through a ``-shm`` file it creates beside it; where it cannot,
+    ``mode=ro`` fails with "unable to open database file". The file is then opened
+    ``immutable`` (no locks, no -shm), which reads it right unless committed pages still wait
+    in its ``-wal`` file: that case is said in one line instead."""
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError as exc:
+        conn.close()
+        if "unable to open" not in str(exc):
+            raise
+    wal = Path(f"{path}-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        raise UserError(
+            f"{path}: its folder is read-only and its -wal file holds commits not yet in the "
+            "database; copy both files to a writable folder, or open it once where it is written"
+        )
+    return sqlite3.connect(f"{uri}&immutable=1", uri=True, check_same_thread=False)
+
+
 def connect_readonly(db: str | Path, *, require_articles: bool = True) -> sqlite3.Connection:
     """Open ``db`` so that nothing can be written through the connection.
 
@@ -99,9 +125,7 @@ def connect_readonly(db: str | Path, *, require_articles: bool = True) -> sqlite
     if path.is_dir():
         raise UserError(f"{path}: is a folder, not a database file; pass --db PATH/news.db")
     try:
-        conn = sqlite3.connect(
-            f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
-        )
+        conn = open_readonly(path)
         conn.execute("PRAGMA busy_timeout = 10000")
         conn.execute("PRAGMA query_only = ON")
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}

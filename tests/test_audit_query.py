@@ -4,6 +4,7 @@ nothing stored or written is touched."""
 
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -13,7 +14,7 @@ import urllib.request
 
 import pytest
 
-from tests.articles_db import ROOT, assert_one_line_error, main, make_db
+from tests.articles_db import ARTICLES, ROOT, assert_one_line_error, main, make_db
 
 
 @pytest.fixture(scope="module")
@@ -169,3 +170,61 @@ def test_served_ranked_search_takes_what_ingest_search_takes(server, words, titl
     assert status == 200, data.get("error")
     titles = [row["title"] for row in data["rows"]]
     assert titles[:1] == ([title] if title else [])
+
+
+@pytest.fixture
+def read_only_folder(tmp_path):
+    """(source folder, the same folder mounted read-only): what a read-only share or snapshot
+    is. Needs a bind mount, so root with CAP_SYS_ADMIN (CI's containers); skipped elsewhere."""
+    source, mounted = tmp_path / "src", tmp_path / "ro"
+    source.mkdir()
+    mounted.mkdir()
+    bind = subprocess.run(["mount", "--bind", str(source), str(mounted)], capture_output=True)
+    if bind.returncode != 0:
+        pytest.skip(f"cannot bind-mount a folder here ({bind.stderr.decode().strip()})")
+    try:
+        remount = ["mount", "-o", "remount,ro,bind", str(mounted)]
+        assert subprocess.run(remount, capture_output=True).returncode == 0
+        yield source, mounted
+    finally:
+        subprocess.run(["umount", str(mounted)], check=True)
+
+
+def test_database_in_a_read_only_folder_is_read(db, read_only_folder):
+    """SQLite reads a WAL database through a -shm file it must create beside it: every reading
+    command said "unable to open database file" for a database on a read-only share."""
+    source, mounted = read_only_folder
+    with sqlite3.connect(db) as src, sqlite3.connect(source / "news.db") as dst:
+        src.backup(dst)
+    dst.close()
+    path = mounted / "news.db"
+    with pytest.raises(sqlite3.OperationalError, match="unable to open"):
+        sqlite3.connect(f"file:{path}?mode=ro", uri=True).execute("SELECT 1 FROM articles")
+    for args in (["stats"], ["search", "harbour"], ["runs"], ["query", "SELECT 1"]):
+        result = main(*args, "--db", path)
+        assert result.returncode == 0, (args, result.stderr)
+    out = source / "x.jsonl"
+    assert main("export", "--out", out, "--db", path).returncode == 0
+    assert len(out.read_text().splitlines()) == len(ARTICLES)
+
+
+def test_read_only_folder_with_pending_wal_is_one_line(db, read_only_folder, tmp_path):
+    """A database copied with its -wal file but not its -shm (commits not yet checkpointed):
+    an immutable read would miss those commits, so it is said, not hidden."""
+    source, mounted = read_only_folder
+    live = tmp_path / "live.db"
+    with sqlite3.connect(db) as src, sqlite3.connect(live) as dst:
+        src.backup(dst)
+    dst.close()
+    writer = sqlite3.connect(live)
+    try:  # the writer stays open: its commit sits in the -wal file, not in the database
+        writer.execute("PRAGMA wal_autocheckpoint = 0")
+        writer.execute("UPDATE articles SET title = title || ' (corrected)'")
+        writer.commit()
+        shutil.copyfile(live, source / "news.db")
+        shutil.copyfile(f"{live}-wal", source / "news.db-wal")
+    finally:
+        writer.close()
+    assert (source / "news.db-wal").stat().st_size > 0
+    result = main("stats", "--db", mounted / "news.db")
+    assert_one_line_error(result, "read-only", "-wal", "writable folder")

@@ -18,6 +18,7 @@ import click
 
 from ingest.commands.options import db_option, settings_option, sources_option
 from ingest.errors import UserError
+from ingest.query import open_readonly
 from ingest.sources import DEFAULT_SOURCES_FILE
 
 # -- ingest schedule ------------------------------------------------------------------------
@@ -129,7 +130,10 @@ def runs(db: str, limit: int, source: str | None, run_id: int | None, as_json: b
 def _runs(db: str, limit: int, source: str | None, run_id: int | None) -> list[dict[str, Any]]:
     if not Path(db).exists():
         raise UserError(f"{db}: database not found; run `ingest crawl` first or pass --db")
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        conn = open_readonly(Path(db))
+    except sqlite3.DatabaseError as exc:
+        raise UserError(f"{db}: cannot read runs ({exc})") from None
     conn.row_factory = sqlite3.Row
     try:
         sql, params = "SELECT * FROM runs", []
