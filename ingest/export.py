@@ -176,6 +176,12 @@ def _format(format: str | None, out: Path) -> str:
             f"--format: {(format or out.suffix)!r} is not a known format; use "
             f"--format {'|'.join(FORMATS)} or an --out ending in .jsonl/.csv/.parquet"
         )
+    implied = _SUFFIXES.get(out.suffix.lower())
+    if implied and implied != fmt:  # CSV written into news.jsonl breaks whoever reads it next
+        raise UserError(
+            f"--format {fmt} but --out {out.name} is named for {implied}; "
+            f"name the file .{fmt} or leave --format out"
+        )
     return fmt
 
 

@@ -183,6 +183,12 @@ def _sql_error(exc: sqlite3.Error, what: str) -> UserError:
         )
     if "one statement at a time" in text:
         return UserError(f"{what}: give a single SQL statement (no ';'-separated list)")
+    missing = re.search(r"value for binding parameter :?(\w+)", text)
+    if missing:
+        name = missing.group(1)
+        return UserError(f"{what}: no value for :{name}; give it with -p {name} VALUE")
+    if "has no name" in text:
+        return UserError(f"{what}: '?' parameters have no name; write :name and give -p name VALUE")
     return UserError(
         f"{what}: {text}; check the SQL (tables: articles, runs, fetch_log, urls, article_versions)"
     )

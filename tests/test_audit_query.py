@@ -74,6 +74,29 @@ def test_languages_are_read_as_stored_codes(db, tmp_path):
     assert exported["en"] and all(urls == exported["en"] for urls in exported.values())
 
 
+@pytest.mark.parametrize(
+    ("sql", "words"),
+    [
+        ("SELECT :x", ["no value for :x", "-p x VALUE"]),
+        ("SELECT ?", ["'?' parameters have no name", "-p name VALUE"]),
+    ],
+)
+def test_query_parameter_without_a_value_says_how_to_give_it(db, sql, words):
+    """Was sqlite3's "You did not supply a value for binding parameter :x." plus SQL advice."""
+    assert_one_line_error(main("query", sql, "--db", db), "query", *words)
+
+
+def test_export_format_that_its_file_name_contradicts_is_one_line(db, tmp_path):
+    """`--format csv --out x.jsonl` wrote CSV into a file every reader takes for JSON lines."""
+    out = tmp_path / "x.jsonl"
+    assert_one_line_error(
+        main("export", "--format", "csv", "--out", out, "--db", db), "--format csv", "x.jsonl"
+    )
+    assert not out.exists()
+    other = tmp_path / "x.txt"  # a name that implies no format: --format decides
+    assert main("export", "--format", "csv", "--out", other, "--db", db).returncode == 0
+
+
 @pytest.mark.parametrize("sql", ["", "   ", "/* nothing */"])
 def test_query_without_a_statement_is_one_line(db, sql):
     assert_one_line_error(main("query", sql, "--db", db), "query", "SQL")
