@@ -92,6 +92,8 @@ def pid_alive(pid: int) -> bool:
 def current_command() -> str:
     """A short form of this process's command line, for the lock file and messages."""
     name = Path(sys.argv[0]).name if sys.argv else "python"
+    if name == "__main__.py":  # `python -m ingest`: the command the user knows
+        name = "ingest"
     return " ".join([name, *sys.argv[1:]])[:200]
 
 

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from croniter import croniter
 
 from ingest.errors import ConfigError
+from ingest.language import normalise_language
 
 DEFAULT_SOURCES_FILE = "sources.toml"
 
@@ -200,7 +201,7 @@ def _build_source(where: str, name: str, body: dict[str, Any]) -> Source:
         follow_deny=tuple(body.get("follow_deny", [])),
         article_allow=tuple(body.get("article_allow", [])),
         depth=body.get("depth", 2),
-        language=body.get("language"),
+        language=_language(where, body.get("language")),
         delay=body.get("delay"),
         concurrency=body.get("concurrency"),
         max_articles=body.get("max_articles"),
@@ -209,6 +210,19 @@ def _build_source(where: str, name: str, body: dict[str, Any]) -> Source:
         clean_keep=tuple(clean.get("keep", [])),
         discover=body.get("discover", False),
     )
+
+
+def _language(where: str, value: str | None) -> str | None:
+    """The source's default language as articles store it (ISO 639-1: ``German`` -> de), so
+    that ``--lang de`` finds its articles; a value that is no language is a config error."""
+    if value is None:
+        return None
+    code = normalise_language(value)
+    if code is None:
+        raise ConfigError(
+            f"{where}: 'language' {value!r} is not a language; give an ISO 639-1 code such as en"
+        )
+    return code
 
 
 def _domains(where: str, values: list[Any]) -> tuple[str, ...]:

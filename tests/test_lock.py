@@ -144,3 +144,13 @@ def test_unwritable_lock_location_is_one_line(tmp_path: Path) -> None:
         assert not isinstance(info.value, LockedError)
     finally:
         folder.chmod(0o700)
+
+
+def test_lock_names_python_m_ingest_as_ingest(monkeypatch):
+    """`python -m ingest crawl` showed as `__main__.py crawl` in the lock and its message."""
+    from ingest.lock import current_command
+
+    monkeypatch.setattr(sys, "argv", ["/srv/app/ingest/__main__.py", "crawl", "--db", "x.db"])
+    assert current_command() == "ingest crawl --db x.db"
+    monkeypatch.setattr(sys, "argv", ["/srv/app/.venv/bin/scrapy", "crawl", "news"])
+    assert current_command() == "scrapy crawl news"

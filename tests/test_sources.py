@@ -69,6 +69,7 @@ drop = [".promo"]
         (f"{_FEED}[sources.x.clean]\ndrop = '.ad'", "'drop' must be a list of CSS selector"),
         (f"{_FEED}[sources.x.clean]\nkeep = [1]", "'keep' must be a list of CSS selector"),
         (f"{_FEED}[sources.x.clean]\ndorp = ['p']", "takes only 'drop' and 'keep'"),
+        (f"{_FEED}language = 'xx'", "'language' 'xx' is not a language"),
     ],
 )
 def test_invalid_entries_name_file_entry_and_problem(tmp_path, body, message):
@@ -77,6 +78,13 @@ def test_invalid_entries_name_file_entry_and_problem(tmp_path, body, message):
         load_sources(path)
     text = str(info.value)
     assert str(path) in text and message in text and "\n" not in text
+
+
+@pytest.mark.parametrize("given", ["de", "German", "de-DE", "deu"])
+def test_language_is_kept_as_the_code_articles_store(tmp_path, given):
+    """It becomes the language of articles that declare none: `German` stored as such was
+    never found by `--lang de`."""
+    assert load_sources(write(tmp_path, f"{_FEED}language = '{given}'"))["x"].language == "de"
 
 
 def test_unknown_source_name(tmp_path):
