@@ -120,22 +120,29 @@ def _search_query() -> dict[str, Any]:
 def match(words: str | None) -> str:
     """The FTS5 query for words typed in the web search, as ``ingest search`` reads them:
     FTS5 syntax when it is valid, plain words otherwise (``covid-19``, an unbalanced quote, a
-    lone AND). No words match nothing (the query page opens before any are typed)."""
+    lone AND). No words match nothing (the query page opens before any are typed; ``"`` or
+    ``*`` alone hold none): an exception here would be a 400 error on the page."""
     try:
         fts = fts_query(words or "")
+        return fts if _valid_fts(fts) else fts_query(words or "", syntax=False)
     except UserError:
         return '""'
-    probe = sqlite3.connect(":memory:")  # same columns as articles_fts: same syntax errors
+
+
+def _valid_fts(fts: str) -> bool:
+    """Whether SQLite takes ``fts`` as an FTS5 query, tried on an empty table with the same
+    columns as articles_fts (so the same syntax errors)."""
+    probe = sqlite3.connect(":memory:")
     try:
         probe.execute("CREATE VIRTUAL TABLE t USING fts5(title, text)")
         probe.execute("SELECT 1 FROM t WHERE t MATCH ?", [fts]).fetchall()
     except sqlite3.OperationalError as exc:
         if not is_fts_syntax_error(exc):
             raise
-        fts = fts_query(words or "", syntax=False)
+        return False
     finally:
         probe.close()
-    return fts
+    return True
 
 
 class _Functions:

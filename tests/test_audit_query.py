@@ -184,6 +184,8 @@ def ranked_search(base: str, words: str) -> tuple[int, dict]:
         ('"harbour bridge', "Harbour bridge reopens after repairs"),  # was: unterminated string
         ("ferry AND", "Storm closes schools"),  # was: fts5: syntax error near ""
         ("", None),  # the page as first opened, before any words: was an fts5 syntax error
+        ('"', None),  # no word at all, only syntax: was a 400 (the function raised)
+        ("* *", None),
     ],
 )
 def test_served_ranked_search_takes_what_ingest_search_takes(server, words, title):
