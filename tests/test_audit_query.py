@@ -7,14 +7,13 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import sys
 import urllib.error
 import urllib.parse
 import urllib.request
 
 import pytest
 
-from tests.articles_db import ARTICLES, ROOT, assert_one_line_error, main, make_db
+from tests.articles_db import ARTICLES, assert_one_line_error, main, make_db
 
 
 @pytest.fixture(scope="module")
@@ -148,24 +147,10 @@ def test_database_from_a_newer_version_says_upgrade_not_crawl(db, tmp_path):
 
 @pytest.fixture(scope="module")
 def server(db):
-    from tests.test_serve import free_port, wait_for
+    from tests.test_serve import running_server
 
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ingest", "serve", "--db", str(db), "--port", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(f"{base}/-/versions.json", proc)
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with running_server(db) as served:
+        yield served["base"]
 
 
 def ranked_search(base: str, words: str) -> tuple[int, dict]:

@@ -1,5 +1,6 @@
 """`ingest serve`: Datasette on 127.0.0.1, driven by a real headless Chromium."""
 
+import contextlib
 import json
 import os
 import socket
@@ -7,7 +8,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -46,9 +49,9 @@ def wait_for(url, proc, timeout=30.0):
     raise AssertionError(f"{url} did not answer in {timeout}s")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    db = make_db(tmp_path_factory.mktemp("serve") / "news.db")
+@contextlib.contextmanager
+def running_server(db: Path) -> Iterator[dict[str, Any]]:
+    """A real `ingest serve` process for ``db`` on a free port, answering before it is given."""
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "ingest", "serve", "--db", str(db), "--port", str(port)],
@@ -69,6 +72,12 @@ def server(tmp_path_factory):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with running_server(make_db(tmp_path_factory.mktemp("serve") / "news.db")) as served:
+        yield served
 
 
 def get_json(url):
