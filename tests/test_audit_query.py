@@ -21,6 +21,11 @@ def db(tmp_path_factory):
     return make_db(tmp_path_factory.mktemp("audit") / "news.db")
 
 
+def _reading(command: list, options: list, db, out) -> list:
+    """``command`` (search or export) with ``options`` on ``db``; an export writes ``out``."""
+    return [*command, *options, "--db", db, *(["--out", out] if command[0] == "export" else [])]
+
+
 @pytest.mark.parametrize(
     "option",
     [
@@ -34,10 +39,7 @@ def db(tmp_path_factory):
 @pytest.mark.parametrize("command", [["search", "harbour"], ["export", "--format", "jsonl"]])
 def test_dates_out_of_range_are_one_line(db, tmp_path, command, option):
     out = tmp_path / "out.jsonl"
-    args = [*command, *option, "--db", db]
-    if command[0] == "export":
-        args += ["--out", out]
-    result = main(*args)
+    result = main(*_reading(command, option, db, out))
     assert_one_line_error(result, option[0], option[1], "leave")
     assert not out.exists()
 
@@ -45,10 +47,8 @@ def test_dates_out_of_range_are_one_line(db, tmp_path, command, option):
 @pytest.mark.parametrize("command", [["search", "harbour"], ["export", "--format", "jsonl"]])
 def test_unknown_source_is_one_line_naming_the_known_ones(db, tmp_path, command):
     out = tmp_path / "out.jsonl"
-    args = [*command, "--source", "daily,dialy", "--db", db]
-    if command[0] == "export":
-        args += ["--out", out]
-    assert_one_line_error(main(*args), "--source", "'dialy'", "daily, zeitung")
+    result = main(*_reading(command, ["--source", "daily,dialy"], db, out))
+    assert_one_line_error(result, "--source", "'dialy'", "daily, zeitung")
     assert not out.exists()
 
 
@@ -56,10 +56,8 @@ def test_unknown_source_is_one_line_naming_the_known_ones(db, tmp_path, command)
 def test_a_value_that_is_no_language_is_one_line(db, tmp_path, command):
     """`--lang xx` found nothing without a word."""
     out = tmp_path / "out.jsonl"
-    args = [*command, "--lang", "en,xx", "--db", db]
-    if command[0] == "export":
-        args += ["--out", out]
-    assert_one_line_error(main(*args), "--lang", "'xx'", "ISO 639-1")
+    result = main(*_reading(command, ["--lang", "en,xx"], db, out))
+    assert_one_line_error(result, "--lang", "'xx'", "ISO 639-1")
     assert not out.exists()
 
 
