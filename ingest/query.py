@@ -95,8 +95,32 @@ def open_readonly(path: Path) -> sqlite3.Connection:
     ``mode=ro`` fails with "unable to open database file". The file is then opened
     ``immutable`` (no locks, no -shm), which reads it right unless committed pages still wait
     in its ``-wal`` file: that case is said in one line instead."""
-    uri = f"{path.resolve().as_uri()}?mode=ro"
-    conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+    conn = _open_mode_ro(path)
+    if conn is not None:
+        return conn
+    wal = Path(f"{path}-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        raise UserError(
+            f"{path}: its folder is read-only and its -wal file holds commits not yet in the "
+            "database; copy both files to a writable folder, or open it once where it is written"
+        )
+    uri = f"{path.resolve().as_uri()}?immutable=1"
+    return sqlite3.connect(uri, uri=True, check_same_thread=False)
+
+
+def needs_immutable(path: Path) -> bool:
+    """Whether :func:`open_readonly` reads ``path`` ``immutable``: other readers of it
+    (Datasette in ``ingest serve``) must open it so too, or fail where it did not."""
+    conn = _open_mode_ro(path)
+    if conn is None:
+        return True
+    conn.close()
+    return False
+
+
+def _open_mode_ro(path: Path) -> sqlite3.Connection | None:
+    """``path`` opened ``mode=ro``, or None where SQLite cannot create its ``-shm`` file."""
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         return conn
@@ -104,13 +128,7 @@ def open_readonly(path: Path) -> sqlite3.Connection:
         conn.close()
         if "unable to open" not in str(exc):
             raise
-    wal = Path(f"{path}-wal")
-    if wal.exists() and wal.stat().st_size > 0:
-        raise UserError(
-            f"{path}: its folder is read-only and its -wal file holds commits not yet in the "
-            "database; copy both files to a writable folder, or open it once where it is written"
-        )
-    return sqlite3.connect(f"{uri}&immutable=1", uri=True, check_same_thread=False)
+        return None
 
 
 def connect_readonly(db: str | Path, *, require_articles: bool = True) -> sqlite3.Connection:

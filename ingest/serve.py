@@ -24,6 +24,7 @@ from ingest.query import (
     connect_readonly,
     fts_query,
     is_fts_syntax_error,
+    needs_immutable,
 )
 
 DEFAULT_HOST = "127.0.0.1"
@@ -163,8 +164,10 @@ def datasette(db: str | Path) -> Any:
     if not pm.has_plugin("ingest-functions"):
         hookimpl(_Functions.prepare_connection)
         pm.register(_Functions, name="ingest-functions")
+    immutable = needs_immutable(Path(db))  # a read-only share: as the other readers open it
     return Datasette(
-        [str(db)],
+        [] if immutable else [str(db)],
+        immutables=[str(db)] if immutable else [],
         metadata=metadata(db),
         settings={
             "truncate_cells_html": 300,

@@ -236,3 +236,18 @@ def test_read_only_folder_with_pending_wal_is_one_line(db, read_only_folder, tmp
     assert (source / "news.db-wal").stat().st_size > 0
     result = main("stats", "--db", mounted / "news.db")
     assert_one_line_error(result, "read-only", "-wal", "writable folder")
+
+
+def test_served_database_in_a_read_only_folder(db, read_only_folder):
+    """`ingest serve` is one of the reading commands: Datasette opened it `mode=ro` and every
+    page was a 500 "unable to open database file" on a read-only share."""
+    from tests.test_serve import running_server
+
+    source, mounted = read_only_folder
+    with sqlite3.connect(db) as src, sqlite3.connect(source / "news.db") as dst:
+        src.backup(dst)
+    dst.close()
+    with running_server(mounted / "news.db") as served:
+        status, data = ranked_search(served["base"], "harbour-bridge")
+    assert status == 200, data.get("error")
+    assert [row["title"] for row in data["rows"]][:1] == ["Harbour bridge reopens after repairs"]
