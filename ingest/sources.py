@@ -227,10 +227,11 @@ def _language(where: str, value: str | None) -> str | None:
 
 def _domains(where: str, values: list[Any]) -> tuple[str, ...]:
     """Domains as host names: a URL or ``host:port`` here matched no page's host, so the crawl
-    dropped every article as off-site and said nothing."""
+    dropped every article as off-site and said nothing. Dots around one are dropped
+    (``.example.com`` is how cookies say "and its subdomains", which a domain here includes)."""
     domains = []
     for value in values:
-        domain = value.lower().strip() if isinstance(value, str) else None
+        domain = value.lower().strip().strip(".") if isinstance(value, str) else None
         if domain is not None and (domain == "" or _DOMAIN.fullmatch(domain)):
             domains.append(domain)
             continue

@@ -87,6 +87,15 @@ def test_language_is_kept_as_the_code_articles_store(tmp_path, given):
     assert load_sources(write(tmp_path, f"{_FEED}language = '{given}'"))["x"].language == "de"
 
 
+def test_domain_written_with_dots_around_still_matches(tmp_path):
+    """`.example.com` (as cookies and some crawlers write "and its subdomains") matched no host:
+    every article was dropped as off-site."""
+    text = "[sources.x]\nfeeds = ['https://www.example.com/feed']\ndomains = ['.Example.com.']"
+    source = load_sources(write(tmp_path, text))["x"]
+    assert source.domains == ("example.com",)
+    assert source.allows("https://www.example.com/news/a.html")
+
+
 def test_unknown_source_name(tmp_path):
     path = write(tmp_path, "[sources.a]\nfeeds = ['http://a.org/feed']")
     with pytest.raises(ConfigError, match="unknown source nope; known sources: a"):
