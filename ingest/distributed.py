@@ -62,6 +62,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import secrets
 import socket
 import time
@@ -71,6 +72,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import redis
 from scrapy import Request, Spider, signals
@@ -126,14 +128,19 @@ def connect(url: str, timeout: float = DEFAULT_SOCKET_TIMEOUT) -> redis.Redis:
     """A Redis client for ``url`` that answers PING, or a UserError saying what to fix.
 
     Every call gives up after ``timeout`` seconds without an answer (see
-    ``DEFAULT_SOCKET_TIMEOUT``); TCP keepalive also finds a dead peer of an idle connection."""
+    ``DEFAULT_SOCKET_TIMEOUT``); TCP keepalive also finds a dead peer of an idle connection
+    (a unix socket has none: redis-py refuses the option there)."""
     try:
+        parts = urlsplit(url)
+        tcp = parts.scheme in ("redis", "rediss")
+        if tcp and not re.fullmatch(r"/?\d*", parts.path):  # redis-py would read it as 0
+            raise ValueError(f"database {parts.path.lstrip('/')!r} is no number")
         server = redis.Redis.from_url(
             url,
             socket_connect_timeout=5,
             socket_timeout=timeout,
-            socket_keepalive=True,
             health_check_interval=30,
+            **({"socket_keepalive": True} if tcp else {}),
         )
     except ValueError as exc:
         raise UserError(

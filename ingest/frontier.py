@@ -113,7 +113,9 @@ class FrontierMiddleware(BaseSpiderMiddleware):
         if not crawler.settings.getbool("INGEST_FRONTIER", True):
             raise NotConfigured("INGEST_FRONTIER is off")
         if crawler.settings.get("INGEST_REDIS_URL"):
-            raise NotConfigured("the Redis scheduler keeps the queue out of memory already")
+            # The Redis scheduler keeps the queue out of memory already. No message: Scrapy
+            # would log it as a warning at every worker's start.
+            raise NotConfigured
         return cls(crawler)
 
     def get_processed_request(self, request: Request, response: Response | None) -> Request | None:

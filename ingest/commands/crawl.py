@@ -57,6 +57,10 @@ def crawl(
     settings = {"LOG_LEVEL": level, **_parse_overrides(overrides)}
     if refetch:
         settings["INGEST_REFETCH"] = True
+    if redis_url is not None and not redis_url.strip():  # `--redis "$UNSET"`: not a local crawl
+        raise click.BadParameter(
+            "is empty; give redis://HOST:PORT/N (no --redis: a local crawl)", param_hint="--redis"
+        )
     if redis_url:
         settings["INGEST_REDIS_URL"] = redis_url
     if settings.get("INGEST_EXTRACT_WORKERS") != "0":
@@ -69,7 +73,8 @@ def crawl(
     from ingest.health import DEGRADED, exit_status
 
     db_source = click.get_current_context().get_parameter_source("db")
-    crawl_lib.check_worker_db(redis_url, db_source is not ParameterSource.DEFAULT)
+    worker = settings.get("INGEST_REDIS_URL")  # --redis, INGEST_REDIS_URL or -s
+    crawl_lib.check_worker_db(worker, db_source is not ParameterSource.DEFAULT)
     row = crawl_lib.crawl(
         db,
         sources_file=sources_file,

@@ -55,6 +55,10 @@ def drain(
         ingest drain --redis redis://10.0.0.5:6379/0 --db data/news.db --idle 60   # cron
         ingest drain --redis redis://10.0.0.5:6379/0 --status
     """
+    if as_json and not status:  # alone it would start a writer on --db
+        raise click.UsageError(
+            "--json goes with --status: ingest drain --redis URL --status --json"
+        )
     server = distributed.connect(redis_url)
     if status:
         data = distributed.status(server)
