@@ -98,7 +98,7 @@ def open_readonly(path: Path) -> sqlite3.Connection:
     conn = _open_mode_ro(path)
     if conn is not None:
         return conn
-    wal = Path(f"{path}-wal")
+    wal = Path(f"{path.resolve()}-wal")  # beside the file a symlink names, where SQLite looks
     if wal.exists() and wal.stat().st_size > 0:
         raise UserError(
             f"{path}: its folder is read-only and its -wal file holds commits not yet in the "

@@ -234,8 +234,11 @@ def test_read_only_folder_with_pending_wal_is_one_line(db, read_only_folder, tmp
     finally:
         writer.close()
     assert (source / "news.db-wal").stat().st_size > 0
-    result = main("stats", "--db", mounted / "news.db")
-    assert_one_line_error(result, "read-only", "-wal", "writable folder")
+    link = tmp_path / "link.db"  # its -wal is beside the file it names, not beside the link
+    link.symlink_to(mounted / "news.db")
+    for path in (mounted / "news.db", link):
+        result = main("stats", "--db", path)
+        assert_one_line_error(result, "read-only", "-wal", "writable folder")
 
 
 def test_served_database_in_a_read_only_folder(db, read_only_folder):
