@@ -352,15 +352,26 @@ def _split(values: str | Sequence[str] | None) -> tuple[str, ...]:
 
 
 def check_sources(conn: sqlite3.Connection, sources: Sequence[str]) -> None:
-    """Refuse a ``--source`` with no article: a typo would otherwise give an empty answer that
-    looks like "nothing was published". One index lookup per name."""
+    """Refuse a ``--source`` the database does not know: a typo would otherwise give an empty
+    answer that looks like "nothing was published". One index lookup per name."""
     for name in sources:
-        if not conn.execute("SELECT 1 FROM articles WHERE source = ? LIMIT 1", [name]).fetchone():
+        if not _source_known(conn, name):
             known = [r[0] for r in conn.execute("SELECT DISTINCT source FROM articles ORDER BY 1")]
             raise UserError(
-                f"--source: no article from {name!r} in this database; "
+                f"--source: no article from {name!r} in this database and no run crawled it; "
                 f"its sources are {', '.join(known) or 'none yet'}"
             )
+
+
+def _source_known(conn: sqlite3.Connection, name: str) -> bool:
+    """It stored an article, or a run crawled it: a source added lately with nothing stored
+    yet is rightly an empty answer (a cron export of it must not fail)."""
+    if conn.execute("SELECT 1 FROM articles WHERE source = ? LIMIT 1", [name]).fetchone():
+        return True
+    if not _has_table(conn, "runs"):
+        return False
+    crawled = "SELECT 1 FROM runs, json_each(runs.sources) AS s WHERE s.value = ? LIMIT 1"
+    return conn.execute(crawled, [name]).fetchone() is not None
 
 
 def _sql_time(moment: datetime) -> str:

@@ -52,6 +52,21 @@ def test_unknown_source_is_one_line_naming_the_known_ones(db, tmp_path, command)
     assert not out.exists()
 
 
+def test_a_crawled_source_with_nothing_stored_yet_is_an_empty_export(tmp_path):
+    """A source added to sources.toml and crawled, with nothing stored yet: its cron export is
+    rightly empty (exit 0), not refused as a typo."""
+    from ingest.storage import Store
+
+    db = make_db(tmp_path / "news.db")
+    store = Store(db)
+    store.start_run(["newcomer"])
+    store.close()
+    out = tmp_path / "new.jsonl"
+    result = main("export", "--source", "newcomer", "--out", out, "--db", db)
+    assert result.returncode == 0, result.stderr
+    assert out.read_text() == ""
+
+
 @pytest.mark.parametrize("command", [["search", "harbour"], ["export", "--format", "jsonl"]])
 def test_a_value_that_is_no_language_is_one_line(db, tmp_path, command):
     """`--lang xx` found nothing without a word."""
