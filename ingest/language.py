@@ -126,6 +126,16 @@ def normalise_language(value: object) -> str | None:
     return _ALIASES.get(primary)
 
 
+def given_language(value: str) -> str | None:
+    """A language a user names (``--lang``, a source's ``language``) as articles store it: the
+    ISO 639-1 code (``German``, ``de-DE`` -> de), or a three-letter code as given for the
+    languages that have no two-letter one (``fil``, ``yue``, ``ckb``); None for anything else."""
+    code = normalise_language(value)
+    if code is None and re.fullmatch(r"[a-z]{3}", value.strip().lower()):
+        return value.strip().lower()
+    return code
+
+
 #: Text shorter than this keeps its declared language: on a few words detection is a guess.
 CHECK_MIN_CHARS = 400
 #: Characters of the text the detector reads: a sure verdict needs no more, and it costs

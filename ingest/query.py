@@ -329,11 +329,11 @@ def _parse_when(
 def _languages(given: tuple[str, ...]) -> tuple[str, ...]:
     """``--lang`` values as stored: ISO 639-1 codes (``en-US``, ``eng`` or ``English`` -> en).
     A value that is no language matched nothing without a word; now it says so."""
-    from ingest.language import normalise_language
+    from ingest.language import given_language
 
     codes = []
     for value in given:
-        code = normalise_language(value)
+        code = given_language(value)
         if code is None:
             raise UserError(
                 f"--lang {value!r}: not a language; give ISO 639-1 codes such as en, de, fr"

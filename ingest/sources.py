@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from croniter import croniter
 
 from ingest.errors import ConfigError
-from ingest.language import normalise_language
+from ingest.language import given_language
 
 DEFAULT_SOURCES_FILE = "sources.toml"
 
@@ -213,14 +213,16 @@ def _build_source(where: str, name: str, body: dict[str, Any]) -> Source:
 
 
 def _language(where: str, value: str | None) -> str | None:
-    """The source's default language as articles store it (ISO 639-1: ``German`` -> de), so
-    that ``--lang de`` finds its articles; a value that is no language is a config error."""
+    """The source's default language as articles store it (``German`` -> de, see
+    :func:`~ingest.language.given_language`), so that ``--lang de`` finds its articles; a value
+    that is no language is a config error."""
     if value is None:
         return None
-    code = normalise_language(value)
+    code = given_language(value)
     if code is None:
         raise ConfigError(
-            f"{where}: 'language' {value!r} is not a language; give an ISO 639-1 code such as en"
+            f"{where}: 'language' {value!r} is not a language; give an ISO 639-1 code such as"
+            " en (a 3-letter code for a language that has none)"
         )
     return code
 

@@ -84,6 +84,8 @@ def test_languages_are_read_as_stored_codes(db, tmp_path):
         assert main("export", "--lang", value, "--out", out, "--db", db).returncode == 0
         exported[value] = [json.loads(line)["url"] for line in out.read_text().splitlines()]
     assert exported["en"] and all(urls == exported["en"] for urls in exported.values())
+    out = tmp_path / "fil.jsonl"  # Filipino has no two-letter code: its three letters stand
+    assert main("export", "--lang", "fil", "--out", out, "--db", db).returncode == 0
 
 
 @pytest.mark.parametrize(

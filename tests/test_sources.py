@@ -80,11 +80,14 @@ def test_invalid_entries_name_file_entry_and_problem(tmp_path, body, message):
     assert str(path) in text and message in text and "\n" not in text
 
 
-@pytest.mark.parametrize("given", ["de", "German", "de-DE", "deu"])
-def test_language_is_kept_as_the_code_articles_store(tmp_path, given):
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [("de", "de"), ("German", "de"), ("de-DE", "de"), ("deu", "de"), ("FIL", "fil")],
+)
+def test_language_is_kept_as_the_code_articles_store(tmp_path, given, stored):
     """It becomes the language of articles that declare none: `German` stored as such was
-    never found by `--lang de`."""
-    assert load_sources(write(tmp_path, f"{_FEED}language = '{given}'"))["x"].language == "de"
+    never found by `--lang de`. Languages with no two-letter code keep their three letters."""
+    assert load_sources(write(tmp_path, f"{_FEED}language = '{given}'"))["x"].language == stored
 
 
 def test_domain_written_with_dots_around_still_matches(tmp_path):
