@@ -41,6 +41,7 @@ def check_inputs(
     urls: list[str],
     site: str | None,
     redis_url: str | None = None,
+    redis_timeout: float | None = None,
 ) -> None:
     """Validate everything before Scrapy starts, so bad input is one line and nothing runs."""
     if site:
@@ -51,9 +52,10 @@ def check_inputs(
     else:
         select_sources(load_sources(sources_file), names, sources_file)
     if redis_url:  # a distributed worker writes no database (`ingest drain` does)
-        from ingest.distributed import connect
+        from ingest.distributed import DEFAULT_SOCKET_TIMEOUT, connect
 
-        connect(redis_url).close()
+        timeout = DEFAULT_SOCKET_TIMEOUT if redis_timeout is None else redis_timeout
+        connect(redis_url, timeout).close()
     else:
         Store(db).close()  # creates/migrates the database, or says why it cannot
 
@@ -125,7 +127,8 @@ def crawl(
     options = scrapy_settings(db, settings)
     check_settings(options, settings or {})
     redis_url = options.get("INGEST_REDIS_URL")
-    check_inputs(db, sources_file, names, urls, site, redis_url)
+    timeout = options.getfloat("INGEST_REDIS_TIMEOUT")
+    check_inputs(db, sources_file, names, urls, site, redis_url, timeout)
     # Taken before Scrapy starts so a second run stops with one line (LockedError, status 75);
     # the store pipeline takes it again (re-entrant), which covers `scrapy crawl news` too.
     lock = DbLock(db).acquire() if options.getbool("INGEST_LOCK", True) and not redis_url else None

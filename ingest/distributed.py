@@ -128,8 +128,13 @@ def connect(url: str, timeout: float = DEFAULT_SOCKET_TIMEOUT) -> redis.Redis:
     """A Redis client for ``url`` that answers PING, or a UserError saying what to fix.
 
     Every call gives up after ``timeout`` seconds without an answer (see
-    ``DEFAULT_SOCKET_TIMEOUT``); TCP keepalive also finds a dead peer of an idle connection
-    (a unix socket has none: redis-py refuses the option there)."""
+    ``DEFAULT_SOCKET_TIMEOUT``; 0 waits for ever, as before it existed); TCP keepalive also finds
+    a dead peer of an idle connection (a unix socket has none: redis-py refuses the option)."""
+    if timeout < 0:
+        raise UserError(
+            f"INGEST_REDIS_TIMEOUT {timeout:g}: give the seconds a Redis call may wait"
+            " (0: no limit)"
+        )
     try:
         parts = urlsplit(url)
         tcp = parts.scheme in ("redis", "rediss")
@@ -138,7 +143,7 @@ def connect(url: str, timeout: float = DEFAULT_SOCKET_TIMEOUT) -> redis.Redis:
         server = redis.Redis.from_url(
             url,
             socket_connect_timeout=5,
-            socket_timeout=timeout,
+            socket_timeout=timeout or None,  # redis-py makes 0 a non-blocking socket
             health_check_interval=30,
             **({"socket_keepalive": True} if tcp else {}),
         )

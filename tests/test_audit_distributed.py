@@ -139,3 +139,16 @@ def test_worker_says_nothing_on_stderr_in_a_clean_run(
     assert out.strip().endswith("run complete"), out
     assert err == "", err[-3000:]
     _finish(_start("drain", "--redis", redis_url, "--db", str(tmp_path / "d.db"), "--idle", "1"))
+
+
+def test_redis_timeout_zero_waits_and_a_negative_one_is_refused(redis_url: str) -> None:
+    """INGEST_REDIS_TIMEOUT=0 made redis-py's socket non-blocking: every call failed as
+    "cannot reach Redis". 0 means no limit; below 0 is one line."""
+    server = distributed.connect(redis_url, 0)
+    assert server.ping() and server.set("ingest:test:timeout", 1)
+    server.close()
+    error = _one_line_error(
+        _ingest("crawl", "--redis", redis_url, "--url", "http://127.0.0.1:9/a",
+                "-s", "INGEST_REDIS_TIMEOUT=-1")
+    )  # fmt: skip
+    assert "INGEST_REDIS_TIMEOUT -1" in error and "0: no limit" in error, error

@@ -60,6 +60,7 @@ class Command(ScrapyCrawlCommand):
                 [u for u in (spargs.get("url") or "").split(",") if u],
                 spargs.get("site"),
                 settings.get("INGEST_REDIS_URL"),
+                settings.getfloat("INGEST_REDIS_TIMEOUT"),
             )
         except UserError as exc:
             print(f"Error: {exc}", file=sys.stderr, flush=True)
