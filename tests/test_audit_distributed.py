@@ -145,7 +145,7 @@ def test_redis_timeout_zero_waits_and_a_negative_one_is_refused(redis_url: str) 
     """INGEST_REDIS_TIMEOUT=0 made redis-py's socket non-blocking: every call failed as
     "cannot reach Redis". 0 means no limit; below 0 is one line."""
     server = distributed.connect(redis_url, 0)
-    assert server.ping() and server.set("ingest:test:timeout", 1)
+    assert server.blpop(["ingest:test:nothing"], timeout=0.3) is None  # an answer 0.3 s later
     server.close()
     error = _one_line_error(
         _ingest("crawl", "--redis", redis_url, "--url", "http://127.0.0.1:9/a",
