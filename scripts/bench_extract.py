@@ -1,7 +1,7 @@
 """Extraction alone: CPU time of ``ingest.process.process_page`` per page of a bench site, in
 one process that does nothing else.
 
-    python scripts/bench_extract.py --site bench-out/site-3000 [--pages 600]
+    python scripts/bench_extract.py --site bench-out/site-3000 [--urls bench-out/urls.txt] [--pages 600]
 
 Each page goes in as a crawl hands it to a worker: the gzip body nginx sent (the site's
 precompressed ``index.html.gz``), still compressed, with its URL. The first pages warm the
@@ -55,6 +55,8 @@ def measure(site: Path, urls: list[str], count: int) -> dict[str, Any]:
     from ingest.process import process_page
 
     pages = site_pages(site, urls, count)
+    if len(pages) <= WARM_UP:
+        raise SystemExit(f"{len(pages)} pages: more than {WARM_UP} needed (the first warm up)")
     for page in pages[:WARM_UP]:
         process_page(page)
     measured = pages[WARM_UP:]
