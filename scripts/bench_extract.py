@@ -1,7 +1,7 @@
 """Extraction alone: CPU time of ``ingest.process.process_page`` per page of a bench site, in
 one process that does nothing else.
 
-    python scripts/bench_extract.py --site bench-out/site-3000 [--urls bench-out/urls.txt] [--pages 600]
+    python scripts/bench_extract.py --site bench-out/site-3000 [--urls URLS.txt] [--pages 600]
 
 Each page goes in as a crawl hands it to a worker: the gzip body nginx sent (the site's
 precompressed ``index.html.gz``), still compressed, with its URL. The first pages warm the
