@@ -848,6 +848,8 @@ class RedisResultPipeline:
         self.crawler = crawler
         self.max_items = crawler.settings.getint("INGEST_REDIS_MAX_ITEMS", DEFAULT_MAX_ITEMS)
         self.pushed = 0
+        self.waiting = 0  # results in the list after this worker's last push (RPUSH's answer)
+        self.pushing = 0  # pushes under way (they run side by side, each in a thread)
         crawler.signals.connect(self._push, signal=signals.item_scraped)
 
     @classmethod
@@ -870,14 +872,21 @@ class RedisResultPipeline:
         fetch = request.meta.get(FETCH_ID) if request is not None else None
         data = encode_result(self.membership.keys.token, self.membership.id, fetch, item)
         try:
-            await self._redis(self.server.rpush, ITEMS, data)
+            # Checked before pushing, counting the pushes under way: results in flight wait
+            # here instead of all landing at once, so this worker never takes the list past
+            # the limit, and Scrapy fetches no more while their responses are held.
+            await self._wait_for_writer()
+            self.pushing += 1  # no await since the check: no other push slipped in between
+            try:
+                length = await self._redis(self.server.rpush, ITEMS, data)
+                self.waiting = max(self.waiting, length)  # answers may come back out of order
+            finally:
+                self.pushing -= 1
         except UNREACHABLE:  # the worker is stopping; the request's lease goes back
             log.debug("result of %s not pushed: Redis unreachable", item.get("url"))
             return
         self.pushed += 1
         self.crawler.stats.inc_value("ingest/redis_results")
-        if self.pushed % 100 == 0:
-            await self._wait_for_writer()
 
     async def _redis(self, call: Any, *args: Any) -> Any:
         """Run a Redis call off the reactor thread; while Redis is unreachable, hold the result
@@ -885,10 +894,16 @@ class RedisResultPipeline:
         return await retried(self.outage, call, *args, thread=True)
 
     async def _wait_for_writer(self) -> None:
+        """While INGEST_REDIS_MAX_ITEMS results wait for the writer, wait (a stopped writer
+        must not make Redis run out of memory). Known from the last push's answer, so the
+        list's length is only read again once it reached the limit."""
         warned = False
-        while await self._redis(self.server.llen, ITEMS) > self.max_items:
+        while self.waiting + self.pushing >= self.max_items:
+            self.waiting = await self._redis(self.server.llen, ITEMS)
+            if self.waiting + self.pushing < self.max_items:
+                break
             if not warned:
-                log.warning("%d results wait for `ingest drain`; pausing", self.max_items)
+                log.warning("%d results wait for `ingest drain`; pausing", self.waiting)
                 warned = True
             await asyncio.sleep(1.0)
 

@@ -10,6 +10,7 @@ generated site served on 127.0.0.1 and real ``python -m ingest`` children.
 from __future__ import annotations
 
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -152,3 +153,35 @@ def test_redis_timeout_zero_waits_and_a_negative_one_is_refused(redis_url: str) 
                 "-s", "INGEST_REDIS_TIMEOUT=-1")
     )  # fmt: skip
     assert "INGEST_REDIS_TIMEOUT -1" in error and "0: no limit" in error, error
+
+
+def test_workers_pause_at_max_items_until_the_writer_drains(
+    site: dict[str, Any], single: dict[str, Any], redis_url: str, tmp_path: Path
+) -> None:
+    """With no writer running, a worker pushed every result of the site past
+    INGEST_REDIS_MAX_ITEMS=10 (the length was checked every 100 pushes, after pushing, and
+    results in flight all landed): the list must stay at the limit (one result over at most)
+    while the worker waits, and the run end as one process's once `ingest drain` starts."""
+    site["gate"].set()
+    worker = _start(
+        "crawl", "site", "--sources", str(site["sources"]), "--redis", redis_url,
+        "-s", "INGEST_REDIS_MAX_ITEMS=10", "-s", f"INGEST_REDIS_WORKER_TTL={td.WORKER_TTL}",
+    )  # fmt: skip
+    server = redis.Redis.from_url(redis_url)
+    try:
+        _wait_for(lambda: server.llen(distributed.ITEMS) >= 10, timeout=120, what="10 results")
+        longest = 0
+        for _ in range(30):  # 3 s: the worker holds its results instead of pushing them
+            longest = max(longest, server.llen(distributed.ITEMS))
+            time.sleep(0.1)
+        assert longest <= 11, f"{longest} results wait, the limit is 10"
+        assert worker.poll() is None, "the worker must wait for the writer, not finish"
+        db = tmp_path / "distributed.db"
+        drain = td._drain(redis_url, db)
+        out = _finish(worker)
+        _finish(drain)
+    finally:
+        if worker.poll() is None:
+            td._kill(worker)
+    assert out.strip().endswith("run complete"), out
+    _assert_same(snapshot(db), single, runs=1)
