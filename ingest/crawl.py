@@ -67,7 +67,7 @@ def check_settings(options: Settings, overrides: dict[str, Any]) -> None:
     (``CONCURRENT_REQUESTS=abc``) was a traceback there instead of one line here."""
     defaults = scrapy_settings("")
     for name, value in overrides.items():
-        if name.startswith("INGEST_") and name not in defaults:
+        if name.upper().startswith("INGEST_") and name not in defaults:  # ingest_lock too
             raise UserError(_unknown_setting(name, defaults))
         kind = type(defaults.get(name))
         # An int default may still be read as a float (DOWNLOAD_TIMEOUT=0.5): accept either.
@@ -85,7 +85,7 @@ def _unknown_setting(name: str, defaults: Settings) -> str:
     """news-ingest's own settings are all known (Scrapy's and its extensions' are not): a
     misspelt one (INGEST_LOCKK=false) would otherwise be ignored without a word."""
     ours = sorted(key for key in defaults if key.startswith("INGEST_"))
-    close = difflib.get_close_matches(name, ours, n=1)
+    close = difflib.get_close_matches(name.upper(), ours, n=1)  # settings are upper case
     hint = f"did you mean {close[0]}?" if close else "news-ingest's are " + ", ".join(ours)
     return f"-s {name}: no such setting; {hint}"
 

@@ -108,16 +108,18 @@ def test_mistyped_setting_is_one_line_and_changes_nothing(
     assert _snapshot(stored) == before
 
 
+@pytest.mark.parametrize("name", ["INGEST_LOCKK", "ingest_lock"])
 def test_misspelt_setting_name_is_one_line_with_a_suggestion(
-    stored: Path, demo_sources: Path
+    stored: Path, demo_sources: Path, name: str
 ) -> None:
-    """INGEST_LOCKK=false was ignored without a word: the run took the lock all the same."""
+    """INGEST_LOCKK=false (or lower case: settings are upper case) was ignored without a
+    word: the run took the lock all the same."""
     before = _snapshot(stored)
     proc = run_ingest(
         "crawl", "demo-news", "--sources", str(demo_sources), "--db", str(stored),
-        "-s", "INGEST_LOCKK=false",
+        "-s", f"{name}=false",
     )  # fmt: skip
-    _refused(proc, "-s INGEST_LOCKK: no such setting", "did you mean INGEST_LOCK?")
+    _refused(proc, f"-s {name}: no such setting", "did you mean INGEST_LOCK?")
     assert _snapshot(stored) == before
 
 
