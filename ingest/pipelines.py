@@ -10,10 +10,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import sqlite3
 import sys
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor
 from typing import Any
 
 from scrapy import Spider, signals
@@ -25,7 +24,7 @@ from ingest.health import DEGRADED, assess
 from ingest.lock import DbLock, close_dead_runs
 from ingest.process import process_page
 from ingest.storage import Store
-from ingest.workers import start_pool
+from ingest.workers import extraction_pool
 from ingest.writer import BatchWriter
 
 log = logging.getLogger(__name__)
@@ -44,10 +43,7 @@ class ExtractPipeline:
         return cls(None if value in (None, "") else int(value))
 
     def open_spider(self, spider: Spider | None = None) -> None:
-        if self.workers == 0:
-            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-extract")
-            return
-        self.pool = start_pool(self.workers or os.cpu_count() or 1)
+        self.pool = extraction_pool(self.workers)
 
     def close_spider(self, spider: Spider | None = None) -> None:
         if self.pool is not None:

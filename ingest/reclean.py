@@ -19,9 +19,7 @@ from __future__ import annotations
 import gzip
 import json
 import logging
-import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +29,7 @@ from ingest.lock import DbLock
 from ingest.process import process_page
 from ingest.sources import DEFAULT_SOURCES_FILE, Source, load_sources
 from ingest.storage import ARTICLE_COLUMNS, Store, now_iso
-from ingest.workers import start_pool
+from ingest.workers import extraction_pool
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +83,7 @@ def reclean(
     if not Path(db).exists():
         raise UserError(f"{db}: database not found; pass --db")
     configs = _source_configs(sources_file)
-    with DbLock(db), _pool(workers) as pool:
+    with DbLock(db), extraction_pool(workers) as pool:
         store = Store(db)
         try:
             _check_pages(store, sources)
@@ -109,14 +107,6 @@ def _source_configs(path: str | Path | None) -> dict[str, Source]:
         if not Path(path).exists():
             return {}
     return load_sources(path)
-
-
-def _pool(workers: int | None) -> Executor:
-    """The crawl's extraction workers (:func:`ingest.workers.start_pool`): forked from a fork
-    server with the extraction stack loaded, since a plain fork would hand them the lock file."""
-    if workers == 0:
-        return ThreadPoolExecutor(max_workers=1)
-    return start_pool(workers or os.cpu_count() or 1)
 
 
 def _check_pages(store: Store, sources: list[str] | None) -> None:

@@ -16,7 +16,7 @@ import multiprocessing.forkserver
 import os
 import signal
 import threading
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 
 #: Pages queued to the worker processes beyond one each (Python's default: 1 in all). The
 #: threads that refill that queue share the GIL with the busy reactor thread and may wait a
@@ -69,3 +69,12 @@ def _start_workers(pool: ProcessPoolExecutor, count: int) -> None:
             pool.submit(int)
     except RuntimeError:  # "cannot schedule new futures after shutdown"
         pass
+
+
+def extraction_pool(count: int | None) -> Executor:
+    """Where a crawl or ``ingest reclean`` runs extraction: ``count`` worker processes
+    (:func:`start_pool`; None: one per core), or with 0 one thread of this process (tests and
+    debugging: breakpoints and profilers see the extraction)."""
+    if count == 0:
+        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-extract")
+    return start_pool(count or os.cpu_count() or 1)
