@@ -147,15 +147,15 @@ def export(
         if exclude_duplicates:
             result.filters["exclude_duplicates"] = True
         try:
-            _write(conn, result, filters, exclude_duplicates, progress, batch_size)
-        except sqlite3.OperationalError as exc:
-            if not (filters.search and is_fts_syntax_error(exc)):
-                raise newer_schema(conn, db) or _unreadable(db, exc) from None
-            filters.fts_syntax = False  # not valid FTS5 syntax: search the plain words
             try:
                 _write(conn, result, filters, exclude_duplicates, progress, batch_size)
             except sqlite3.OperationalError as exc:
-                raise newer_schema(conn, db) or _unreadable(db, exc) from None
+                if not (filters.search and is_fts_syntax_error(exc)):
+                    raise
+                filters.fts_syntax = False  # not valid FTS5 syntax: search the plain words
+                _write(conn, result, filters, exclude_duplicates, progress, batch_size)
+        except sqlite3.OperationalError as exc:
+            raise newer_schema(conn, db) or UserError(f"export: cannot read {db} ({exc})") from None
         result.last_run = _last_run(conn)
     finally:
         conn.close()
@@ -163,10 +163,6 @@ def export(
 
     result.card = write_card(result)
     return result
-
-
-def _unreadable(db: str | Path, exc: sqlite3.Error) -> UserError:
-    return UserError(f"export: cannot read {db} ({exc})")
 
 
 def _format(format: str | None, out: Path) -> str:
