@@ -11,14 +11,13 @@ import logging
 import sqlite3
 import sys
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import click
 
 from ingest.commands.options import db_option, settings_option, sources_option
 from ingest.errors import UserError
-from ingest.query import open_readonly
+from ingest.query import connect_readonly
 from ingest.sources import DEFAULT_SOURCES_FILE
 
 # -- ingest schedule ------------------------------------------------------------------------
@@ -128,12 +127,7 @@ def runs(db: str, limit: int, source: str | None, run_id: int | None, as_json: b
 
 
 def _runs(db: str, limit: int, source: str | None, run_id: int | None) -> list[dict[str, Any]]:
-    if not Path(db).exists():
-        raise UserError(f"{db}: database not found; run `ingest crawl` first or pass --db")
-    try:
-        conn = open_readonly(Path(db))
-    except sqlite3.DatabaseError as exc:
-        raise UserError(f"{db}: cannot read runs ({exc})") from None
+    conn = connect_readonly(db, require_articles=False)  # missing, not SQLite: one line
     conn.row_factory = sqlite3.Row
     try:
         sql, params = "SELECT * FROM runs", []
