@@ -26,6 +26,13 @@ def _reading(command: list, options: list, db, out) -> list:
     return [*command, *options, "--db", db, *(["--out", out] if command[0] == "export" else [])]
 
 
+def _refused(command: list, options: list, db, tmp_path, *words: str) -> None:
+    """The reading command is one line holding ``words``, and an export writes nothing."""
+    out = tmp_path / "out.jsonl"
+    assert_one_line_error(main(*_reading(command, options, db, out)), *words)
+    assert not out.exists()
+
+
 @pytest.mark.parametrize(
     "option",
     [
@@ -38,18 +45,14 @@ def _reading(command: list, options: list, db, out) -> list:
 )
 @pytest.mark.parametrize("command", [["search", "harbour"], ["export", "--format", "jsonl"]])
 def test_dates_out_of_range_are_one_line(db, tmp_path, command, option):
-    out = tmp_path / "out.jsonl"
-    result = main(*_reading(command, option, db, out))
-    assert_one_line_error(result, option[0], option[1], "leave")
-    assert not out.exists()
+    _refused(command, option, db, tmp_path, option[0], option[1], "leave")
 
 
 @pytest.mark.parametrize("command", [["search", "harbour"], ["export", "--format", "jsonl"]])
 def test_unknown_source_is_one_line_naming_the_known_ones(db, tmp_path, command):
-    out = tmp_path / "out.jsonl"
-    result = main(*_reading(command, ["--source", "daily,dialy"], db, out))
-    assert_one_line_error(result, "--source", "'dialy'", "daily, zeitung")
-    assert not out.exists()
+    _refused(
+        command, ["--source", "daily,dialy"], db, tmp_path, "--source", "'dialy'", "daily, zeitung"
+    )
 
 
 def test_a_crawled_source_with_nothing_stored_yet_is_an_empty_export(tmp_path):
@@ -70,10 +73,7 @@ def test_a_crawled_source_with_nothing_stored_yet_is_an_empty_export(tmp_path):
 @pytest.mark.parametrize("command", [["search", "harbour"], ["export", "--format", "jsonl"]])
 def test_a_value_that_is_no_language_is_one_line(db, tmp_path, command):
     """`--lang xx` found nothing without a word."""
-    out = tmp_path / "out.jsonl"
-    result = main(*_reading(command, ["--lang", "en,xx"], db, out))
-    assert_one_line_error(result, "--lang", "'xx'", "ISO 639-1")
-    assert not out.exists()
+    _refused(command, ["--lang", "en,xx"], db, tmp_path, "--lang", "'xx'", "ISO 639-1")
 
 
 def test_languages_are_read_as_stored_codes(db, tmp_path):
