@@ -26,6 +26,11 @@
 3. Times ``ingest.query.search`` (the library behind ``ingest search``) on the big database for
    a few typical queries, with the plan it chose, and the ``ingest search`` command (Python
    start-up included).
+4. Crawls the benchmark's news site (``scripts/bench.py``'s 3,000 articles, served on
+   127.0.0.1) with ``ingest crawl`` into an empty database and into the big one, in turns,
+   ``--crawl-rounds`` times each, and prints pages per second and CPU per page of both: what a
+   user sees of the database's size in a whole crawl, where storing is one part of the work.
+   The crawl's rows are taken out of the big database after each of its rounds.
 """
 
 from __future__ import annotations
@@ -315,7 +320,7 @@ def insert_cost(
     }
 
 
-_FRESH_TABLES = ("articles", "pages", "urls", "fetch_log")
+_FRESH_TABLES = ("articles", "pages", "urls", "fetch_log", "runs")
 
 
 def row_marks(path: Path) -> dict[str, int]:
@@ -336,7 +341,6 @@ def remove_fresh(path: Path, marks: dict[str, int]) -> None:
     conn.execute("BEGIN")
     for table in _FRESH_TABLES:
         conn.execute(f"DELETE FROM {table} WHERE rowid > ?", [marks[table]])
-    conn.execute("DELETE FROM runs WHERE id > 1")
     conn.execute("COMMIT")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
@@ -451,6 +455,86 @@ def cli_search_ms(path: Path, words: str = "harbour ferry", repeat: int = 3) -> 
 # -- the whole micro-benchmark --------------------------------------------------------------------
 
 
+# -- a whole crawl ------------------------------------------------------------------------------
+
+
+def crawl_cost(
+    big: Path, rounds: int = 3, articles: int = 3000, port: int = 8731
+) -> dict[str, Any]:
+    """``ingest crawl`` of the benchmark's news site (scripts/bench.py, served by nginx when
+    installed) into an empty database and into ``big``, in turns: what a user sees of the
+    database's size, start-up included (the writer reads the content-hash index into its
+    cache, and every sitemap entry is looked up among a million stored URLs).
+
+    The crawl's rows are removed from ``big`` after each of its rounds (by rowid, as
+    ``--remove-inserted`` does), so that every round crawls the same site anew."""
+    import bench  # scripts/bench.py: the site, its server and the measured run
+
+    out = big.parent / "storage-crawl"
+    out.mkdir(parents=True, exist_ok=True)
+    site = big.parent / f"site-{articles}"
+    bench.ensure_site(site, articles, "wordpress", 0, f"http://{bench.HOST}:{port}", False)
+    runs: dict[str, list[dict[str, Any]]] = {"empty": [], "big": []}
+    with bench.serving(site, "auto", port) as (base, server, _cpu):
+        print(f"storage: crawling {site} ({server}) into an empty database and into {big}")
+        sources = out / "sources.toml"
+        sources.write_text(
+            f'[sources.bench]\ndomains = ["127.0.0.1"]\nsitemaps = ["{base}/sitemap_index.xml"]\n'
+            "robots_sitemaps = false\n"
+        )
+        for number in range(rounds):
+            for name in ("empty", "big") if number % 2 == 0 else ("big", "empty"):
+                runs[name].append(_crawl_round(name, big, out, sources))
+                print(f"  round {number + 1} {name}: {runs[name][-1]['pages_per_s']} pages/s")
+    return _crawl_figures(runs)
+
+
+def _crawl_round(name: str, big: Path, out: Path, sources: Path) -> dict[str, Any]:
+    """One measured crawl into a fresh database (``empty``) or into ``big``."""
+    import bench
+
+    db = out / "empty.db" if name == "empty" else big
+    if name == "empty":
+        bench._remove_db(db)
+    marks = row_marks(db) if db.exists() else dict.fromkeys(_FRESH_TABLES, 0)
+    cmd = [
+        sys.executable,
+        "-m",
+        "ingest",
+        "crawl",
+        "bench",
+        "--sources",
+        str(sources),
+        "--db",
+        str(db),
+    ]
+    figures = bench.measured(f"crawl-{name}", cmd, out)
+    fetched = bench._scalar(
+        db, f"SELECT count(*) FROM fetch_log WHERE id > {marks['fetch_log']} AND outcome = 'new'"
+    )
+    if name == "big":
+        remove_fresh(db, marks)
+    return {
+        "pages": fetched,
+        "wall_s": figures["wall_s"],
+        "pages_per_s": round(fetched / figures["wall_s"], 1),
+        "cpu_ms_per_page": round(1000 * figures["cpu_s"] / max(1, fetched), 2),
+        "threads_ms_per_page": round(1000 * figures["thread_cpu_s"]["other"] / max(1, fetched), 3),
+        "peak_rss_mb": figures["peak_tree_rss_mb"],
+    }
+
+
+def _crawl_figures(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Medians per database and the ratio of pages per second (empty over big: above 1 when
+    the big database slows the crawl)."""
+    medians = {
+        name: {key: statistics.median(r[key] for r in found) for key in found[0]}
+        for name, found in runs.items()
+    }
+    ratio = round(medians["empty"]["pages_per_s"] / medians["big"]["pages_per_s"], 2)
+    return {"rounds": runs, "median": medians, "slowdown": ratio}
+
+
 def run(
     db: Path,
     rows: int,
@@ -460,6 +544,7 @@ def run(
     urls: str = "dated",
     remove_inserted: bool = False,
     mid_rows: int = 100_000,
+    crawl_rounds: int = 3,
 ) -> dict[str, Any]:
     """Build or reuse the big database (and the middle one), measure inserts and searches;
     print and return figures."""
@@ -529,6 +614,7 @@ def run(
         ),
         "search": search_latency(db),
         "cli_search_ms": cli_search_ms(db),
+        "crawl": crawl_cost(db, crawl_rounds) if crawl_rounds else None,
     }
     print_figures(figures)
     return figures
@@ -589,6 +675,22 @@ def print_figures(f: dict[str, Any]) -> None:
             f"  {s['query']:<52}{s['plan']:>8}{s['hits']:>6}{s['first_ms']:>10}{s['median_ms']:>11}"
         )
     print(f"  `ingest search` command, start-up included (median of 3): {f['cli_search_ms']} ms")
+    if f.get("crawl"):
+        print_crawl(f["crawl"], f["articles_in_db"])
+
+
+def print_crawl(c: dict[str, Any], held: int) -> None:
+    print(
+        "\n`ingest crawl` of the bench site, into an empty database and into the big one (median)"
+    )
+    print(f"  {'database':<20}{'pages':>7}{'pages/s':>9}{'CPU ms/page':>13}{'threads ms/page':>17}")
+    for name, label in (("empty", "empty"), ("big", f"holding {held:,}")):
+        m = c["median"][name]
+        print(
+            f"  {label:<20}{m['pages']:>7}{m['pages_per_s']:>9}{m['cpu_ms_per_page']:>13}"
+            f"{m['threads_ms_per_page']:>17}"
+        )
+    print(f"  slowdown (empty pages/s over big): {c['slowdown']}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -610,6 +712,12 @@ def main(argv: list[str] | None = None) -> int:
         default=100_000,
         help="articles in a middle database stored into in the same turns (0: none)",
     )
+    parser.add_argument(
+        "--crawl-rounds",
+        type=int,
+        default=3,
+        help="`ingest crawl` of the bench site into an empty and the big database, N times each",
+    )
     parser.add_argument("--json", help="also write the figures here")
     args = parser.parse_args(argv)
     db = Path(args.db or ROOT / "bench-out" / f"storage-{args.rows}.db")
@@ -622,6 +730,7 @@ def main(argv: list[str] | None = None) -> int:
         args.urls,
         args.remove_inserted,
         args.mid_rows,
+        args.crawl_rounds,
     )
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=1))
