@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import re
 import signal
 import threading
 from collections.abc import Callable
@@ -70,15 +71,22 @@ def check_settings(options: Settings, overrides: dict[str, Any]) -> None:
         if name.upper().startswith("INGEST_") and name not in defaults:  # ingest_lock too
             raise UserError(_unknown_setting(name, defaults))
         kind = type(defaults.get(name))
-        # An int default may still be read as a float (DOWNLOAD_TIMEOUT=0.5): accept either.
+        seconds = kind is int and _SECONDS.search(name) is not None
         tries = {
             bool: (options.getbool,),
-            int: (options.getint, options.getfloat),
+            int: (options.getint, options.getfloat) if seconds else (options.getint,),
             float: (options.getfloat,),
         }.get(kind, ())
         if tries and not any(_reads(read, name) for read in tries):
-            wanted = "true or false" if kind is bool else "a number"
+            wanted = {bool: "true or false", int: "a whole number"}.get(kind, "a number")
+            wanted = "a number" if seconds else wanted
             raise UserError(f"-s {name}={value!r}: {name} takes {wanted}; fix the value")
+
+
+#: Whole-number defaults that are durations, read as float (DOWNLOAD_TIMEOUT=0.5 is fine);
+#: every other whole-number default is a count, which Scrapy reads with int() deep in its
+#: start-up (CONCURRENT_REQUESTS=2.5 was a traceback there).
+_SECONDS = re.compile(r"TIMEOUT|DELAY|INTERVAL|SECONDS|JITTER|TTL|IDLE|OUTAGE|BACKOFF|AFTER_MAX")
 
 
 def _unknown_setting(name: str, defaults: Settings) -> str:

@@ -91,8 +91,10 @@ def test_wrong_type_says_what_to_give(tmp_path: Path, demo_sites: dict[str, str]
 @pytest.mark.parametrize(
     ("setting", "needle"),
     [
-        ("CONCURRENT_REQUESTS=abc", "a number"),
-        ("INGEST_WRITE_BATCH=x", "a number"),
+        ("CONCURRENT_REQUESTS=abc", "a whole number"),
+        ("CONCURRENT_REQUESTS=2.5", "a whole number"),  # a count: Scrapy reads it with int()
+        ("INGEST_WRITE_BATCH=x", "a whole number"),
+        ("DOWNLOAD_TIMEOUT=soon", "a number"),
         ("INGEST_LOCK=maybe", "true or false"),
     ],
 )
