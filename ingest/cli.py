@@ -81,7 +81,7 @@ def cli() -> None:
 
     \b
     Example:
-        ingest crawl demo --db data/news.db
+        ingest crawl demo-news --db data/news.db
         ingest search "climate" --since 2024-01-01
     """
 
