@@ -60,6 +60,7 @@ class SourceHealth:
     empty: int = 0  # no text found, extraction errors, and stored bodies under SHORT_WORDS
     no_date: int = 0  # stored articles without a published date
     errors: int = 0  # HTTP errors, 403, 429, timeouts (robots.txt refusals not counted)
+    robots_refused: int = 0  # pages not fetched because the site's robots.txt disallows them
     http_403: int = 0
     http_429: int = 0
     discovery_errors: int = 0
@@ -102,6 +103,7 @@ def measure(store: Store, run_id: int) -> dict[str, SourceHealth]:
 
 def _count(h: SourceHealth, outcome: str, status: int | None, words: Any, published: Any) -> None:
     robots_refusal = outcome == "blocked" and not status
+    h.robots_refused += robots_refusal
     if not robots_refusal:
         h.pages_fetched += 1
     if outcome == "discovery":
@@ -184,11 +186,18 @@ def alerts_for(name: str, now: SourceHealth, past: list[dict[str, Any]]) -> list
 
 def _given_pages_failed(now: SourceHealth) -> list[str]:
     """Pages given with ``--url`` have no history to compare with, but that none of them could
-    be fetched is news for whoever scripted the call: it exits non-zero (was 0)."""
-    if not now.pages_fetched or now.errors < now.pages_fetched:
+    be fetched is news for whoever scripted the call: it exits non-zero (was 0), also when
+    robots.txt refused them (the user asked for those very pages)."""
+    asked = now.pages_fetched + now.robots_refused
+    if not asked or now.errors + now.robots_refused < asked:
         return []
-    detail = _error_kinds(now)
-    return [f"--url: none of the {now.pages_fetched} pages given could be fetched ({detail})"]
+    kinds = [_error_kinds(now)] if now.errors else []
+    if now.robots_refused:
+        kinds.append(
+            f"{now.robots_refused} disallowed by the site's robots.txt; for a site of your own,"
+            " -s ROBOTSTXT_OBEY=false"
+        )
+    return [f"--url: none of the {asked} pages given could be fetched ({'; '.join(kinds)})"]
 
 
 def _error_alerts(name: str, now: SourceHealth, past: list[dict[str, Any]]) -> list[str]:

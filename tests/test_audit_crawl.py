@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from ingest.webserver import serve_site
 from tests.conftest import rows, run_ingest
 
 pytestmark = pytest.mark.timeout(300)
@@ -185,6 +186,26 @@ def test_given_urls_that_all_fail_exit_3(tmp_path: Path, demo_sites: dict[str, s
     assert "--url: none of the 1 pages given could be fetched (1 other errors)" in said, said
     proc = run_ingest("crawl", "--url", missing, "--url", origin + "/", "--db", db)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_given_urls_that_robots_txt_disallows_exit_3(tmp_path: Path) -> None:
+    """A page refused by the site's robots.txt was not counted as fetched nor as failed, so a
+    run of `--url` pages that were all refused stored nothing and exited 0 in silence."""
+    site = tmp_path / "site"
+    (site / "private").mkdir(parents=True)
+    (site / "robots.txt").write_text("User-agent: *\nDisallow: /private/\n")
+    (site / "private" / "story.html").write_text("<html><body><p>A story.</p></body></html>")
+    with serve_site(site) as origin:
+        url, db = origin + "/private/story.html", str(tmp_path / "n.db")
+        proc = run_ingest("crawl", "--url", url, "--db", db)
+        assert proc.returncode == 3, proc.stdout + proc.stderr
+        said = proc.stdout + proc.stderr
+        assert "none of the 1 pages given could be fetched" in said, said
+        assert "1 disallowed by the site's robots.txt" in said, said
+        assert "-s ROBOTSTXT_OBEY=false" in said, said
+        assert [tuple(r) for r in rows(db, "SELECT outcome, http_status FROM fetch_log")] == [
+            ("blocked", None)
+        ]
 
 
 @pytest.mark.parametrize("setting", ["CONCURRENT_REQUESTS=abc", "FOO"])
