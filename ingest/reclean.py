@@ -27,6 +27,7 @@ from typing import Any
 from ingest.errors import UserError
 from ingest.lock import DbLock
 from ingest.process import process_page
+from ingest.query import connect_readonly
 from ingest.sources import DEFAULT_SOURCES_FILE, Source, load_sources
 from ingest.storage import ARTICLE_COLUMNS, Store, now_iso
 from ingest.workers import extraction_pool
@@ -80,8 +81,7 @@ def reclean(
     progress: Callable[[RecleanReport], None] | None = None,
 ) -> RecleanReport:
     """Re-extract the stored pages of ``sources`` (all when None) in ``db``; return a report."""
-    if not Path(db).exists():
-        raise UserError(f"{db}: database not found; pass --db")
+    connect_readonly(db).close()  # missing, not SQLite, not ours: one line, before migrating
     configs = _source_configs(sources_file)
     with DbLock(db), extraction_pool(workers) as pool:
         store = Store(db)

@@ -47,7 +47,7 @@ def crawl(
         ingest crawl demo-news bbc --db data/news.db
         ingest crawl --url https://example.com/news/some-article.html
         ingest crawl --site https://example.com/
-        ingest crawl --redis redis://10.0.0.5:6379/0 demo   # a distributed worker
+        ingest crawl --redis redis://10.0.0.5:6379/0 demo-news   # a distributed worker
 
     \b
     Exit status: 0 done; 3 done, but a source looks broken (health alert);

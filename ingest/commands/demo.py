@@ -14,7 +14,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from ingest import crawl as crawl_lib
-from ingest.demo import DEMO_SITES, build_demo, serve_demo, sources_toml
+from ingest.demo import DEMO_PORTS, DEMO_SITES, build_demo, serve_demo, sources_toml
+from ingest.query import fts_query, search
 
 
 @click.command("demo")
@@ -41,6 +42,7 @@ def demo_command(db: str, serve: bool, query: str) -> None:
         ingest demo                      # what `make demo` runs
         ingest demo --serve              # keep the sites up; then: ingest crawl demo-news
     """
+    fts_query(query, syntax=False)  # no words to search for: say so before crawling
     console = Console()
     with tempfile.TemporaryDirectory(prefix="news-ingest-demo-") as tmp:
         root = Path(tmp)
@@ -49,14 +51,36 @@ def demo_command(db: str, serve: bool, query: str) -> None:
             for theme, base in bases.items():
                 console.print(f"serving demo site [bold]{theme}[/] at {base}/")
             if serve:
+                _crawl_hint(console, db, bases)
                 _wait_forever(console)
                 return
-            sources_file = Path(db).with_suffix(".sources.toml")
-            sources_file.parent.mkdir(parents=True, exist_ok=True)
-            sources_file.write_text(sources_toml(bases), encoding="utf-8")
+            sources_file = _write_sources(db, bases)
             console.print(f"crawling {len(DEMO_SITES)} sites into {db} ...")
             row = crawl_lib.crawl(db, sources_file=sources_file, settings={"LOG_LEVEL": "WARNING"})
     show(console, db, row, query)
+
+
+def _write_sources(db: str, bases: dict[str, str]) -> Path:
+    """The sources file for the sites as served, next to ``db``."""
+    sources_file = Path(db).with_suffix(".sources.toml")
+    sources_file.parent.mkdir(parents=True, exist_ok=True)
+    sources_file.write_text(sources_toml(bases), encoding="utf-8")
+    return sources_file
+
+
+def _crawl_hint(console: Console, db: str, bases: dict[str, str]) -> None:
+    """How to crawl the served sites. ``sources.toml`` names the usual ports; when one was
+    taken, the demo-news entry there points at whatever holds it, so a sources file with the
+    ports used is written and named."""
+    if all(base.endswith(f":{DEMO_PORTS[theme]}") for theme, base in bases.items()):
+        console.print("crawl them with: ingest crawl demo-news")
+        return
+    sources_file = _write_sources(db, bases)
+    console.print(
+        f"a demo port was taken, so sources.toml does not point here; crawl them with: "
+        f"ingest crawl demo-news --sources {sources_file}",
+        soft_wrap=True,
+    )
 
 
 def _wait_forever(console: Console) -> None:
@@ -94,14 +118,10 @@ def show(console: Console, db: str, run: dict, query: str) -> None:
         )
     console.print(titles)
     hits = Table("title", "snippet", title=f"Full-text search: {query!r}")
-    for title, snippet in conn.execute(
-        "SELECT a.title, snippet(articles_fts, 1, char(1), char(2), ' … ', 12) FROM articles_fts "
-        "JOIN articles a ON a.rowid = articles_fts.rowid WHERE articles_fts MATCH ? "
-        "ORDER BY rank LIMIT 5",
-        [query],
-    ):
-        marked = escape(snippet).replace("\x01", "[bold yellow]").replace("\x02", "[/]")
-        hits.add_row(escape(title or ""), marked)
+    # As `ingest search` reads the words: FTS5 syntax when valid, else plain words.
+    for hit in search(db, query, limit=5, marks=("\x01", "\x02"), snippet_words=12):
+        marked = escape(hit["snippet"]).replace("\x01", "[bold yellow]").replace("\x02", "[/]")
+        hits.add_row(escape(hit["title"] or ""), marked)
     console.print(hits)
     console.print(f"Database: {db}  (try: ingest search {query!r} --db {db})")
 

@@ -31,10 +31,30 @@ def fetch(url: str, timeout: float = 30.0) -> tuple[bytes, str | None, str]:
                 raise UserError(f"{url}: response larger than {MAX_BYTES // 2**20} MB; not a page")
             return body, response.headers.get("Content-Type"), response.geturl()
     except urllib.error.HTTPError as exc:
+        if 300 <= exc.code < 400:  # urllib gives up after 10 redirects or on a loop
+            raise UserError(f"{url}: redirects without end (a loop?); check the URL") from None
         raise UserError(f"{url}: HTTP {exc.code}; check the URL") from None
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise UserError(f"{url}: cannot fetch ({reason}); check the URL and the network") from None
+
+
+def read_page(target: str) -> bytes:
+    """A saved page's bytes, capped as a crawl caps a response (DOWNLOAD_MAXSIZE): a bigger
+    file would never be stored, and reading it whole could take all memory."""
+    path = Path(target)
+    if path.is_dir():
+        raise UserError(f"{target}: is a folder; give a saved HTML page or an http(s) URL")
+    if not path.is_file():
+        raise UserError(f"{target}: no such file; give a saved page or an http(s) URL")
+    try:
+        with path.open("rb") as file:
+            body = file.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise UserError(f"{target}: cannot read ({exc.strerror}); give a readable file") from None
+    if len(body) > MAX_BYTES:
+        raise UserError(f"{target}: larger than {MAX_BYTES // 2**20} MB; not a page")
+    return body
 
 
 @click.command("extract")
@@ -55,15 +75,16 @@ def extract_command(
     from ingest.clean import RulesError
     from ingest.extract import extract
 
+    if page_url is not None and not is_http(page_url):
+        raise UserError(f"--url: {page_url!r} is not an http(s) URL; give the page's address")
     if is_http(target):
         body, content_type, final_url = fetch(target)
         page_url = page_url or final_url
     else:
-        path = Path(target)
-        if not path.is_file():
-            raise UserError(f"{target}: no such file; give a saved page or an http(s) URL")
-        body, content_type = path.read_bytes(), None
-        page_url = page_url or path.resolve().as_uri()
+        body, content_type = read_page(target), None
+        page_url = page_url or Path(target).resolve().as_uri()
+    if not body.strip():
+        raise UserError(f"{target}: empty, nothing to extract; give an HTML page")
     try:
         html, _ = decode_html(body, content_type)
     except BinaryContent as exc:

@@ -268,7 +268,7 @@ def _stats_text(data: dict[str, Any]) -> str:
         f"{data['database']}: {t['articles']} articles from {t['sources']} sources in "
         f"{t['languages']} languages, {t['words'] or 0} words, {t['runs']} runs",
         f"published {t['published_from'] or '?'} to {t['published_to'] or '?'} "
-        f"({t['without_date']} without a date)",
+        f"({t['without_date'] or 0} without a date)",
         "",
     ]
     rows = [

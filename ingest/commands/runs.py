@@ -102,7 +102,14 @@ _COLUMNS = [
 
 @click.command()
 @db_option()
-@click.option("-n", "--limit", default=20, show_default=True, help="How many recent runs.")
+@click.option(
+    "-n",
+    "--limit",
+    default=20,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="How many recent runs.",
+)
 @click.option("--source", metavar="NAME", help="Only runs that crawled this source.")
 @click.option("--id", "run_id", type=int, help="Show one run in full, with per-source health.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (health parsed).")
@@ -272,7 +279,11 @@ def _figure(value: Any, key: str) -> str:
     type=click.Path(dir_okay=False),
     help=f"Sources file for per-source cleaning rules [default: {DEFAULT_SOURCES_FILE} if any].",
 )
-@click.option("--workers", type=int, help="Worker processes (default: one per CPU core).")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    help="Worker processes (default: one per CPU core; 0: extract in this process).",
+)
 @click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
 @click.option("-v", "--verbose", is_flag=True, help="List the URLs of changed articles.")
 def reclean(
