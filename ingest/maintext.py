@@ -133,9 +133,11 @@ def find_body(body: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
     scores = _score_ancestors(paragraphs)
     if not scores:
         return []
+    listed = _link_list_chars(body, stats, paragraphs)
 
     def final(el: lxml.html.HtmlElement) -> float:
         total, link, _good = stats.get(el, _ZERO)
+        link -= listed.get(el, 0)
         return scores.get(el, 0.0) * (1 - link / total if total else 1)
 
     ranked = sorted(scores, key=final, reverse=True)
@@ -159,6 +161,7 @@ def _measure(
     stats: dict[lxml.html.HtmlElement, tuple[int, int, int]] = {}
     inline_of: dict[lxml.html.HtmlElement, tuple[int, int]] = {}
     paragraphs: list[tuple[lxml.html.HtmlElement, int]] = []
+    linked_blocks: list[lxml.html.HtmlElement] = []
     for el in reversed(list(body.iter())):
         tag = el.tag
         if not isinstance(tag, str):
@@ -181,6 +184,8 @@ def _measure(
                 inline += child_inline[0]
                 inline_link += child_inline[1]
         if tag == "a":  # linked text is navigation, even a paragraph inside a link
+            if good:
+                linked_blocks.append(el)
             link = total
             inline_link = inline
             good = 0
@@ -190,10 +195,61 @@ def _measure(
             paragraphs.append((el, inline))
             good += inline - inline_link
         stats[el] = (total, link, good)
+    if linked_blocks:
+        paragraphs = _outside_links(paragraphs, linked_blocks)
     return stats, paragraphs
 
 
+def _outside_links(
+    paragraphs: list[tuple[lxml.html.HtmlElement, int]], anchors: list[lxml.html.HtmlElement]
+) -> list[tuple[lxml.html.HtmlElement, int]]:
+    """The paragraphs not inside a link.
+
+    A teaser card is often one ``<a>`` around a ``<div>`` headline and blurb: those blocks are
+    the link's text, not running text, and must not draw the body choice into a link list.
+    """
+    inside = {d for a in anchors for d in a.iterdescendants()}
+    return [(el, n) for el, n in paragraphs if el not in inside]
+
+
 _ZERO = (0, 0, 0)
+#: Levels above a list of links where a block holding paragraphs treats it as its own box.
+LINK_LIST_LEVELS = 2
+
+
+def _link_list_chars(
+    body: lxml.html.HtmlElement,
+    stats: dict[lxml.html.HtmlElement, tuple[int, int, int]],
+    paragraphs: list[tuple[lxml.html.HtmlElement, int]],
+) -> dict[lxml.html.HtmlElement, int]:
+    """Link characters in lists of links (``<ul>``/``<ol>``) that are a block's own box.
+
+    A "Related posts" or "Read more" list inside the article is dropped from the chosen body
+    anyway (:func:`_drop_link_lists`); counted as link text it made a short article's own
+    container look like navigation, and a teaser box or a slogan won instead. The list is
+    discounted only for blocks up to ``LINK_LIST_LEVELS`` above it that hold paragraphs of
+    their own: further up, lists are the page's menus and must still count against a wrapper.
+    """
+    listed: dict[lxml.html.HtmlElement, int] = {}
+    lists: set[lxml.html.HtmlElement] = set()
+    holders: set[lxml.html.HtmlElement] | None = None
+    for el in body.iter("ul", "ol"):
+        total, link, _good = stats.get(el, _ZERO)
+        if not link or link < LINK_LIST_SHARE * total:
+            continue
+        if lists and any(a in lists for a in el.iterancestors("ul", "ol")):
+            continue  # counted with the outer list
+        lists.add(el)
+        if holders is None:
+            holders = {p.getparent() for p, _n in paragraphs} | {p for p, _n in paragraphs}
+        for level, anc in enumerate(el.iterancestors()):
+            if level >= LINK_LIST_LEVELS or anc.tag in _CEILING:
+                break
+            if anc in holders:
+                listed[anc] = listed.get(anc, 0) + link
+    return listed
+
+
 #: The article never extends beyond these (``<main>`` is the page's own statement of it).
 _CEILING = frozenset(["body", "html", "main"])
 _TAG_BONUS = {"div": 5, "article": 5, "pre": 3, "td": 3, "blockquote": 3, "section": 3}
