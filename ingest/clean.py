@@ -353,7 +353,12 @@ def prune_page(root: lxml.html.HtmlElement, rules: Rules) -> list[lxml.html.Html
     if page_text < 0.2 * len(root.text_content()):  # pages written with <div>/<br> only
         measure = _all_chars
         page_text = measure(root)
-    limit = max(rules.max_share * page_text, rules.guard_min_chars)
+    share = rules.max_share
+    if measure is _paragraph_chars:
+        # Paragraph text measures running text well: an element that holds less of it than
+        # the rest of the page is not the article (a footer's "About" blurbs on a short post).
+        share = max(share, RUNNING_SHARE)
+    limit = max(share * page_text, rules.guard_min_chars)
     spared = protected | _chunked_bodies(guarded, limit, measure)
     doomed = [
         el for el in candidates if el not in spared and not _holds_article(el, limit, measure)
@@ -367,6 +372,10 @@ def prune_page(root: lxml.html.HtmlElement, rules: Rules) -> list[lxml.html.Html
         for el in rules.source_drop(root):
             _drop(el)
     return kept
+
+
+#: Share of the page's ``<p>`` text a word-matched element must hold to be spared as the article.
+RUNNING_SHARE = 0.5
 
 
 def _chunked_bodies(
