@@ -351,10 +351,12 @@ def _same_class_chunks(
 
     Many sites emit the body as several ``<div class="article-body__chunk">`` elements with ads
     or embeds in between: every element with the top candidate's tag and class that holds
-    paragraphs belongs to the article. Cousins count too: blocks whose class starts with the
-    same word (``story-body story-body-1`` and ``story-body story-body-2``, ``content lead`` and
-    ``content``) inside parents of one kind (each step of a how-to in its own
-    ``<div class="stepContent">``), when they hold running text of their own.
+    paragraphs belongs to the article, if its parent is of the same kind (tag and class) as the
+    top's: teaser cards often reuse the body's class (``module-content``) in boxes of their own.
+    Cousins count too: blocks whose class starts with the same word (``story-body story-body-1``
+    and ``story-body story-body-2``, ``content lead`` and ``content``) inside parents of one kind
+    (each step of a how-to in its own ``<div class="stepContent">``), when they hold running
+    text of their own.
     """
     cls = top.get("class")
     if not cls or not cls.split():
@@ -363,12 +365,13 @@ def _same_class_chunks(
     parent = top.getparent()
     kind = (parent.tag, parent.get("class")) if parent is not None else None
 
+    def same_kind(el: lxml.html.HtmlElement) -> bool:
+        up = el.getparent()
+        return up is not None and (up.tag, up.get("class")) == kind
+
     def cousin(el: lxml.html.HtmlElement) -> bool:
         words = (el.get("class") or "").split()
-        if not words or words[0] != word:
-            return False
-        up = el.getparent()
-        if up is None or (up.tag, up.get("class")) != kind:
+        if not words or words[0] != word or not same_kind(el):
             return False
         total, link, good = stats.get(el, _ZERO)
         return good >= SIBLING_MIN_CHARS and link * 5 < total
@@ -376,7 +379,7 @@ def _same_class_chunks(
     same = [
         el
         for el in body.iter(top.tag)
-        if el is top or el in scores and (el.get("class") == cls or cousin(el))
+        if el is top or el in scores and (el.get("class") == cls and same_kind(el) or cousin(el))
     ]
     if len(same) < 2:
         return [top]
