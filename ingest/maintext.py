@@ -466,6 +466,7 @@ def fragment_blocks(container: lxml.html.HtmlElement, rules: Rules) -> list[tupl
     (:func:`ingest.clean.flat_blocks`).
     """
     _drop_link_lists(container)
+    _drop_link_lines(container)
     etree.strip_elements(container, "img", "picture", "source", with_tail=False)
     etree.strip_tags(container, *rules.unwrap_tags)
     return flat_blocks(container)
@@ -495,6 +496,87 @@ def _drop_link_lists(container: lxml.html.HtmlElement) -> None:
             continue
         if _is_link_box(el, body_chars):
             el.drop_tree()
+
+
+#: This many ``<br>``-separated lines in a row made only of links are a list of headlines.
+LINK_LINES_MIN = 3
+_WORD = re.compile(r"\w")
+
+
+def _drop_link_lines(container: lxml.html.HtmlElement) -> None:
+    """Remove runs of ``<br>``-separated lines made only of links (old table layouts).
+
+    Pages of the table era put "more headlines" in the article's own cell as loose
+    ``<a>headline</a><br>`` lines, in no list or box that :func:`_drop_link_lists` could
+    see. Three or more such lines in a row go, unless they are most of the body (a post that is
+    a list of links). A line with a word outside its links (a sentence citing a source) stays.
+    """
+    parents = dict.fromkeys(br.getparent() for br in container.iter("br"))  # in page order
+    runs = [run for el in parents if el is not None for run in _link_line_runs(el)]
+    if not runs:
+        return
+    body_chars = len(" ".join(container.text_content().split()))
+    for parent, lines in runs:
+        chars = sum(len(" ".join(el.text_content().split())) for line in lines for el in line)
+        if chars * 2 >= body_chars:
+            continue
+        for line in lines:
+            for el in line:
+                el.tail = None
+                parent.remove(el)
+
+
+def _link_line_runs(
+    parent: lxml.html.HtmlElement,
+) -> list[tuple[lxml.html.HtmlElement, list[list[lxml.html.HtmlElement]]]]:
+    """Runs of at least ``LINK_LINES_MIN`` link-only lines among ``parent``'s children.
+
+    A line is the inline children between two ``<br>``; lines without text (an image, a
+    spacer) neither count nor break a run; a block child or a line with other words ends it.
+    """
+    runs: list[tuple[lxml.html.HtmlElement, list[list[lxml.html.HtmlElement]]]] = []
+    run: list[list[lxml.html.HtmlElement]] = []
+    line: list[lxml.html.HtmlElement] = []
+    plain = _WORD.search(parent.text or "") is not None  # words outside links in this line
+
+    def end_line() -> None:
+        nonlocal line, plain
+        if plain:
+            close_run()
+        elif any(_WORD.search(el.text_content()) for el in line):
+            run.append(line)
+        line, plain = [], False
+
+    def close_run() -> None:
+        nonlocal run
+        if len(run) >= LINK_LINES_MIN:
+            runs.append((parent, run))
+        run = []
+
+    for child in parent:
+        tag = child.tag
+        if tag == "br":
+            end_line()
+        elif isinstance(tag, str) and tag not in INLINE_TAGS:
+            end_line()
+            close_run()
+        elif isinstance(tag, str):
+            line.append(child)
+            plain = plain or not _links_only(child)
+        if child.tail and _WORD.search(child.tail):
+            plain = True
+    end_line()
+    close_run()
+    return runs
+
+
+def _links_only(el: lxml.html.HtmlElement) -> bool:
+    """Whether every word of an inline element is inside a link."""
+    if el.tag == "a":
+        return True
+    if el.text and _WORD.search(el.text):
+        return False
+    return all(_links_only(child) and not (child.tail and _WORD.search(child.tail)) for child in el)
 
 
 def _is_link_box(el: lxml.html.HtmlElement, body_chars: int) -> bool:

@@ -146,6 +146,23 @@ def test_link_lists_inside_the_story_go_but_a_reading_list_post_stays() -> None:
     assert "y2" in text and "Another local story" not in text and "Local Top Stories" not in text
 
 
+def test_loose_link_lines_go_but_lines_with_words_of_their_own_stay() -> None:
+    """Old table layouts put headlines in the story's cell as ``<a>..</a><br>`` lines."""
+    heads = "".join(
+        f"<span class='newslist'><img src='/a.gif'>&nbsp;<a href='/n/{i}'>Headline {i} here</a>"
+        "</span><br>"
+        for i in range(4)
+    )
+    text = text_of(f"<table><tr><td>{paras(3)}<img src='/local.gif'><br>{heads}</td></tr></table>")
+    assert "mill2" in text and "Headline" not in text
+    sources = "".join(
+        f"Figures for ward {i} from the <a href='/r/{i}'>county report</a><br>" for i in range(4)
+    )
+    two = "<a href='/a'>Tide tables</a><br><a href='/b'>Harbour notices</a><br>"
+    text = text_of(f"<table><tr><td>{paras(3)}<p>{sources}</p><p>{two}</p></td></tr></table>")
+    assert "Figures for ward 3 from the county report" in text and "Harbour notices" in text
+
+
 def test_live_blog_entries_join_the_introduction() -> None:
     """A live blog: the introduction, then ``div.live > div.entries`` full of linked prose."""
     entry = (
