@@ -16,6 +16,7 @@ It takes the database's write lock, so it never races a crawl over the same arti
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import logging
@@ -83,8 +84,11 @@ def reclean(
     """Re-extract the stored pages of ``sources`` (all when None) in ``db``; return a report."""
     connect_readonly(db).close()  # missing, not SQLite, not ours: one line, before migrating
     configs = _source_configs(sources_file)
-    with DbLock(db), extraction_pool(workers) as pool:
-        store = Store(db)
+    # A dry run writes nothing: it reads as `ingest stats` does (no lock, no migration), so it
+    # also previews a database on a read-only share or one a crawl is writing.
+    guard = contextlib.nullcontext() if dry_run else DbLock(db)
+    with guard, extraction_pool(workers) as pool:
+        store = Store(db, readonly=dry_run)
         try:
             _check_pages(store, sources)
             report = RecleanReport()
@@ -180,8 +184,9 @@ def _apply(
     """Compare each new record with the stored row and write the differences, one transaction."""
     stamp = now_iso()
     conn = store.db.conn
-    with conn:
-        conn.execute("BEGIN IMMEDIATE")
+    with contextlib.nullcontext() if dry_run else conn:
+        if not dry_run:
+            conn.execute("BEGIN IMMEDIATE")
         for row, result in zip(rows, results, strict=True):
             report.pages += 1
             verdict = _judge(row, result)

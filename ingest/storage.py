@@ -318,7 +318,9 @@ class Store:
                 raise UserError(
                     f"{self.path}: database not found; run `ingest crawl` first or pass --db"
                 )
-            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            from ingest.query import open_readonly  # also in a read-only folder
+
+            conn = open_readonly(self.path)
         else:
             self._check_writable()
             conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)

@@ -68,3 +68,21 @@ def store(tmp_path: Path) -> Iterator[Any]:
     s = Store(tmp_path / "news.db")
     yield s
     s.close()
+
+
+@pytest.fixture
+def read_only_folder(tmp_path):
+    """(source folder, the same folder mounted read-only): what a read-only share or snapshot
+    is. Needs a bind mount, so root with CAP_SYS_ADMIN (CI's containers); skipped elsewhere."""
+    source, mounted = tmp_path / "src", tmp_path / "ro"
+    source.mkdir()
+    mounted.mkdir()
+    bind = subprocess.run(["mount", "--bind", str(source), str(mounted)], capture_output=True)
+    if bind.returncode != 0:
+        pytest.skip(f"cannot bind-mount a folder here ({bind.stderr.decode().strip()})")
+    try:
+        remount = ["mount", "-o", "remount,ro,bind", str(mounted)]
+        assert subprocess.run(remount, capture_output=True).returncode == 0
+        yield source, mounted
+    finally:
+        subprocess.run(["umount", str(mounted)], check=True)

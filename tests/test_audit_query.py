@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import sqlite3
-import subprocess
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -195,24 +194,6 @@ def test_served_ranked_search_takes_what_ingest_search_takes(server, words, titl
     assert status == 200, data.get("error")
     titles = [row["title"] for row in data["rows"]]
     assert titles[:1] == ([title] if title else [])
-
-
-@pytest.fixture
-def read_only_folder(tmp_path):
-    """(source folder, the same folder mounted read-only): what a read-only share or snapshot
-    is. Needs a bind mount, so root with CAP_SYS_ADMIN (CI's containers); skipped elsewhere."""
-    source, mounted = tmp_path / "src", tmp_path / "ro"
-    source.mkdir()
-    mounted.mkdir()
-    bind = subprocess.run(["mount", "--bind", str(source), str(mounted)], capture_output=True)
-    if bind.returncode != 0:
-        pytest.skip(f"cannot bind-mount a folder here ({bind.stderr.decode().strip()})")
-    try:
-        remount = ["mount", "-o", "remount,ro,bind", str(mounted)]
-        assert subprocess.run(remount, capture_output=True).returncode == 0
-        yield source, mounted
-    finally:
-        subprocess.run(["umount", str(mounted)], check=True)
 
 
 def test_database_in_a_read_only_folder_is_read(db, read_only_folder):

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from ingest.lock import DbLock
 from ingest.webserver import serve_site
 from tests import runs_helpers as h
 
@@ -143,3 +144,30 @@ def test_keep_raw_html_off_stores_no_pages(tmp_path: Path) -> None:
     assert refused.returncode == 2
     assert "no stored pages to re-extract" in refused.stderr
     assert "INGEST_KEEP_RAW_HTML" in refused.stderr
+
+
+def _articles(db: Path) -> list:
+    return h.query(db, "SELECT url, text, version, last_fetched FROM articles ORDER BY url")
+
+
+def test_dry_run_reads_a_locked_database(crawled: dict, tmp_path: Path) -> None:
+    """A dry run writes nothing, yet it took the write lock: while a crawl ran it exited 75."""
+    db = _copy(crawled["db"], tmp_path, "locked.db")
+    before = _articles(db)
+    with DbLock(db):
+        dry = _reclean(db, "--sources", str(crawled["sources"]), "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert dry.stdout.startswith("dry run: 8 stored pages re-extracted: 0 articles changed")
+    assert _articles(db) == before
+
+
+def test_dry_run_reads_a_database_on_a_read_only_share(crawled: dict, read_only_folder) -> None:
+    """It was refused there ("cannot create the lock file"), and it opened the database for
+    writing (migrations) besides; now it reads it as `ingest stats` does."""
+    source, mounted = read_only_folder
+    _copy(crawled["db"], source, "news.db")
+    dry = _reclean(mounted / "news.db", "--sources", str(crawled["sources"]), "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert dry.stdout.startswith("dry run: 8 stored pages re-extracted: 0 articles changed")
+    done = _reclean(mounted / "news.db", "--sources", str(crawled["sources"]))
+    assert done.returncode == 2 and "lock file" in done.stderr, done.stderr  # a real run writes
