@@ -490,7 +490,7 @@ def _drop_link_lists(container: lxml.html.HtmlElement) -> None:
     boxes = _LINK_BOXES(container)
     if not lists and not boxes:
         return
-    body_chars = len(" ".join(container.text_content().split()))
+    body_chars = _chars(container)
     for el in [*lists, *boxes]:
         if el.getparent() is None or (el.tag in ("ul", "ol") and len(el.findall("li")) < 2):
             continue
@@ -515,9 +515,9 @@ def _drop_link_lines(container: lxml.html.HtmlElement) -> None:
     runs = [run for el in parents if el is not None for run in _link_line_runs(el)]
     if not runs:
         return
-    body_chars = len(" ".join(container.text_content().split()))
+    body_chars = _chars(container)
     for parent, lines in runs:
-        chars = sum(len(" ".join(el.text_content().split())) for line in lines for el in line)
+        chars = sum(_chars(el) for line in lines for el in line)
         if chars * 2 >= body_chars:
             continue
         for line in lines:
@@ -579,7 +579,12 @@ def _links_only(el: lxml.html.HtmlElement) -> bool:
     return all(_links_only(child) and not (child.tail and _WORD.search(child.tail)) for child in el)
 
 
+def _chars(el: lxml.html.HtmlElement) -> int:
+    """Characters of ``el``'s text as a reader sees it (runs of white space count as one)."""
+    return len(" ".join(el.text_content().split()))
+
+
 def _is_link_box(el: lxml.html.HtmlElement, body_chars: int) -> bool:
-    total = len(" ".join(el.text_content().split()))
-    linked = sum(len(" ".join(a.text_content().split())) for a in el.iter("a"))
+    total = _chars(el)
+    linked = sum(_chars(a) for a in el.iter("a"))
     return bool(total) and linked >= LINK_LIST_SHARE * total and total * 2 < body_chars
