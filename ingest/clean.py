@@ -348,13 +348,13 @@ def prune_page(root: lxml.html.HtmlElement, rules: Rules) -> list[lxml.html.Html
     candidates = [*root.iter(*rules.furniture_tags), *rules.hidden(root), *guarded]
     if rules.drop_selectors is not None:
         candidates += rules.drop_selectors(root)
-    measure = _paragraph_chars
+    measure = _paragraph_meter(root)
     page_text = measure(root)
     if page_text < 0.2 * len(root.text_content()):  # pages written with <div>/<br> only
         measure = _all_chars
         page_text = measure(root)
     share = rules.max_share
-    if measure is _paragraph_chars:
+    if measure is not _all_chars:
         # Paragraph text measures running text well: an element that holds less of it than
         # the rest of the page is not the article (a footer's "About" blurbs on a short post).
         share = max(share, RUNNING_SHARE)
@@ -390,6 +390,8 @@ def _chunked_bodies(
     no chunk holds enough of the page's text alone, but together they do. Chunks differ from
     each other; a notice repeated in every embed placeholder does not.
     """
+    if measure is not _all_chars and sum(map(measure, guarded)) <= limit:
+        return set()  # no group can hold enough (a lookup per element): skip the grouping
     groups: dict[tuple, list[lxml.html.HtmlElement]] = {}
     for el in guarded:
         groups.setdefault((el.getparent(), el.tag, el.get("class")), []).append(el)
@@ -521,9 +523,20 @@ def _word_verdict(word: str, rules: Rules) -> int:
     return _ALWAYS if rules.class_always.search(word) else _DROP
 
 
-def _paragraph_chars(el: lxml.html.HtmlElement) -> int:
-    """Characters of running text (``<p>`` elements) inside ``el``."""
-    return sum(len(p.text_content()) for p in el.iter("p"))
+def _paragraph_meter(root: lxml.html.HtmlElement) -> Callable[[lxml.html.HtmlElement], int]:
+    """Characters of running text (``<p>`` elements) inside an element of ``root``.
+
+    The guard measures a hundred candidates a page, most of them holding no ``<p>``: each
+    ``<p>`` is measured once and its length added to itself and its ancestors, so measuring a
+    candidate is a dictionary lookup instead of a walk of its subtree.
+    """
+    held: dict[lxml.html.HtmlElement, int] = {}
+    for p in root.iter("p"):
+        chars = len(p.text_content())
+        held[p] = held.get(p, 0) + chars
+        for ancestor in p.iterancestors():
+            held[ancestor] = held.get(ancestor, 0) + chars
+    return lambda el: held.get(el, 0)
 
 
 def _all_chars(el: lxml.html.HtmlElement) -> int:
@@ -533,10 +546,11 @@ def _all_chars(el: lxml.html.HtmlElement) -> int:
 def _holds_article(
     el: lxml.html.HtmlElement, limit: float, measure: Callable[[lxml.html.HtmlElement], int]
 ) -> bool:
-    """True when ``el`` holds more than ``limit`` characters of the page's running text."""
-    if len(el.text_content()) <= limit:
-        return False  # cheap test first: too little text of any kind
-    return measure(el) > limit
+    """True when ``el`` holds more than ``limit`` characters of the page's running text
+    (and more than ``limit`` characters of text of any kind)."""
+    if measure(el) <= limit:
+        return False  # the cheap test first: most candidates hold no <p> at all
+    return measure is _all_chars or len(el.text_content()) > limit
 
 
 def _drop(el: lxml.html.HtmlElement) -> None:
