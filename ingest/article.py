@@ -18,6 +18,12 @@ from typing import Any, Literal
 PageKind = Literal["article", "not_article", "paywall", "empty"]
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+#: A word character outside ASCII (a letter with an accent, CJK, a digit of another script).
+_NON_ASCII_WORD = re.compile(r"(?![\x00-\x7f])\w")
+#: Byte table: ASCII word characters (what ``\w`` matches there) -> "w", all else -> " ".
+_WORD_MARKS = bytes(
+    ord("w") if b < 128 and (chr(b).isalnum() or chr(b) == "_") else ord(" ") for b in range(256)
+)
 
 
 @dataclass(slots=True)
@@ -72,5 +78,13 @@ _FIELDS = dataclasses.fields(Article)
 
 @functools.lru_cache(maxsize=8)
 def _count_words(text: str) -> int:
-    """Counted once per text: the page classifier and the stored record both ask."""
-    return len(_WORD.findall(text))
+    """Counted once per text: the page classifier and the stored record both ask.
+
+    Text whose word characters are all ASCII (English, even with curly quotes and dashes) is
+    counted in C: characters marked word / not word, then the starts of words counted. The
+    regex builds a string per word: ten times slower on an English article.
+    """
+    if not text.isascii() and _NON_ASCII_WORD.search(text) is not None:
+        return len(_WORD.findall(text))
+    marks = text.encode("ascii", "replace").translate(_WORD_MARKS)
+    return marks.count(b" w") + marks.startswith(b"w")
