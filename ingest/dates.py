@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 
 #: Earliest year accepted as a publication date; older values are template junk (epoch 0 etc.).
 MIN_YEAR = 1990
@@ -74,6 +75,13 @@ def parse_date(value: object) -> datetime | None:
         value = str(int(value))
     if not isinstance(value, str):
         return None
+    return _parse_text_value(value)
+
+
+@lru_cache(maxsize=1024)
+def _parse_text_value(value: str) -> datetime | None:
+    """:func:`parse_date` of a string, cached: a page names the same date in JSON-LD, meta tags
+    and its ISO form is parsed again to order published and modified."""
     text = " ".join(value.split())
     if not text or len(text) > 80:
         return None

@@ -8,6 +8,7 @@ Whether a candidate is a person's name is decided in :mod:`.names`.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .names import ORG, ROLE, WEEKDAY, is_full_name, is_person_name
 from .places import is_place
@@ -70,7 +71,22 @@ NAME_STRIP = (
 
 
 def split_names(text: str | None) -> list[str]:
-    """Candidate person names in a byline string, in order."""
+    """Candidate person names in a byline string, in order.
+
+    Cached by string: a site's pages repeat their authors and bylines, and the rules below
+    cost tens of µs a byline.
+    """
+    if isinstance(text, str):
+        return list(_split_names(text))
+    return _split_names_uncached(text)
+
+
+@lru_cache(maxsize=2048)
+def _split_names(text: str) -> tuple[str, ...]:
+    return tuple(_split_names_uncached(text))
+
+
+def _split_names_uncached(text: str | None) -> list[str]:
     text = clean_text(text)
     if not text:
         return []

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import lxml.html
 
 from ingest.dates import normalise_date, search_date
 
-from .page import is_foreign, title_tag
+from .page import is_foreign
 from .values import Lowercased, as_list
 
 if TYPE_CHECKING:
@@ -87,13 +88,12 @@ def pick_date(src: PageSources, modified: bool) -> str | None:
     values: list[Any] = [v for value in src.structured(*keys) for v in as_list(value)]
     for key in MODIFIED_META if modified else PUBLISHED_META:
         values += src.meta.get(key, [])
-    pattern = OTHER_MODIFIED_KEY if modified else OTHER_PUBLISHED_KEY
-    values += [v for key, vs in src.meta.items() if pattern.search(key) for v in vs]
+    values += [v for key, vs in src.meta.items() if _is_other_date_key(key, modified) for v in vs]
     for value in values:
         iso = normalise_date(value, src.now)
         if iso:
             return iso
-    for value in _page_dates(src.tree, modified):
+    for value in _page_dates(src, modified):
         iso = normalise_date(value, src.now)
         if iso:
             return iso
@@ -102,9 +102,17 @@ def pick_date(src: PageSources, modified: bool) -> str | None:
     return _title_date(src) or _htmldate(src)
 
 
+@lru_cache(maxsize=1024)
+def _is_other_date_key(key: str, modified: bool) -> bool:
+    """A meta name of a date beyond the well-known ones; cached, as every page's meta names
+    are tested twice and sites share most of them (og:title, description, viewport)."""
+    pattern = OTHER_MODIFIED_KEY if modified else OTHER_PUBLISHED_KEY
+    return pattern.search(key) is not None
+
+
 def _title_date(src: PageSources) -> str | None:
     """A date printed in the page title ("Headline | DW | 28.04.2023")."""
-    for text in (src.first_meta("og:title"), title_tag(src.tree)):
+    for text in (src.first_meta("og:title"), src.title_tag):
         found = search_date(text or "")
         iso = normalise_date(found, src.now) if found else None
         if iso:
@@ -112,12 +120,12 @@ def _title_date(src: PageSources) -> str | None:
     return None
 
 
-def _page_dates(tree: lxml.html.HtmlElement, modified: bool) -> Iterator[str]:
+def _page_dates(src: PageSources, modified: bool) -> Iterator[str]:
     prop = "dateModified" if modified else "datePublished"
-    for el in tree.xpath(f"//*[@itemprop='{prop}']"):
+    for el in src.tree.xpath(f"//*[@itemprop='{prop}']"):
         if not is_foreign(el):
             yield el.get("content") or el.get("datetime") or el.text_content()
-    times = [t for t in tree.iter("time") if not is_foreign(t)]
+    times = [t for t in src.elements["time"] if not is_foreign(t)]
     for time in sorted(times, key=lambda t: _time_rank(t, modified)):
         if _time_rank(time, modified) < 3:
             yield time.get("datetime") or time.text_content()

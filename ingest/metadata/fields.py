@@ -50,13 +50,16 @@ def _structured_or_meta(src: PageSources, key: str, meta_names: tuple[str, ...])
 
 def tags(src: PageSources) -> list[str]:
     """Keywords of the first source that has any (JSON-LD, ``article:tag``, keyword metas)."""
-    sources: list[list[str]] = []
+    return next((found for found in _tag_sources(src) if found), [])
+
+
+def _tag_sources(src: PageSources) -> Iterator[list[str]]:
+    """Tags of each source in order of trust, read only until one gives some."""
     for value in src.structured("keywords"):
-        sources.append(_split_tags(value))
-    sources.append([t for v in src.meta.get("article:tag", []) for t in _split_tags(v)])
+        yield _split_tags(value)
+    yield [t for v in src.meta.get("article:tag", []) for t in _split_tags(v)]
     for key in TAG_META:
-        sources.append(_split_tags(src.first_meta(key)))
-    return next((found for found in sources if found), [])
+        yield _split_tags(src.first_meta(key))
 
 
 def _split_tags(value: Any) -> list[str]:

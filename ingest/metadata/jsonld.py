@@ -37,14 +37,17 @@ _ORG_TYPES_WORDS = """
 #: Node types of publishers: as an author they are kept only when no person is named.
 ORG_TYPES = frozenset(_ORG_TYPES_WORDS.split())
 
+#: One decoder for all scripts: ``json.loads(text, strict=False)`` builds a new one per call.
+_DECODER = json.JSONDecoder(strict=False)
 _TRAILING_COMMA = re.compile(r",(\s*[}\]])")
 _BAD_ESCAPE = re.compile(r"\\([^\"\\/bfnrtu])")
 
 
-def jsonld_nodes(tree: lxml.html.HtmlElement) -> list[Node]:
-    """All top-level JSON-LD nodes of the page: script lists and ``@graph`` members flattened."""
+def jsonld_nodes(scripts: list[lxml.html.HtmlElement]) -> list[Node]:
+    """All top-level JSON-LD nodes in the page's ``scripts``: script lists and ``@graph``
+    members flattened."""
     nodes: list[Node] = []
-    for script in tree.iter("script"):
+    for script in scripts:
         if (script.get("type") or "").strip().lower() != "application/ld+json":
             continue
         nodes.extend(_flatten(parse_json_lenient(script.text or "")))
@@ -60,7 +63,7 @@ def parse_json_lenient(text: str) -> Any:
         return None
     text = text[min(starts) : end + 1]  # drops <!-- //--> and other wrappers around the JSON
     try:
-        return json.loads(text, strict=False)
+        return _DECODER.decode(text)
     except ValueError:
         pass
     repaired = _BAD_ESCAPE.sub(r"\1", _TRAILING_COMMA.sub(r"\1", text))

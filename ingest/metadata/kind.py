@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .jsonld import ARTICLE_TYPES
-from .values import as_list, clean_text, is_false, node_types
+from .values import as_list, clean_text, is_false
 
 if TYPE_CHECKING:
     from .sources import PageSources
@@ -27,7 +27,7 @@ def page_types(src: PageSources) -> list[str]:
     found: list[str] = []
     ordered = [src.main] if src.main is not None else []
     for node in ordered + src.nodes:
-        for name in node_types(node):
+        for name in src.types(node):
             teaser = name in ARTICLE_TYPES and not src.main_is_page
             if name not in found and not teaser:
                 found.append(name)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from .values import as_list, clean_text, name_key, node_types
+from .values import as_list, clean_text, name_key
 
 if TYPE_CHECKING:
     from .sources import PageSources
@@ -26,7 +26,7 @@ def site_name(src: PageSources) -> str | None:
     for value in src.structured("publisher"):
         names.append(_publisher_name(src, value))
     for node in src.nodes:
-        if "WebSite" in node_types(node):
+        if "WebSite" in src.types(node):
             names.append(clean_text(node.get("name")))
     names.append(src.first_meta(*APP_NAME_META))
     return next((n for n in names if n), None)

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from functools import cached_property
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import lxml.html
 
@@ -19,8 +19,15 @@ from . import publisher
 from .jsonld import ARTICLE_TYPES, PAGE_TYPES, jsonld_nodes
 from .meta_tags import meta_map
 from .microdata import microdata_nodes
-from .page import MarkedElements, first_h1, headline_region, link_href
-from .values import Node, as_list, clean_text, name_key, node_types, url_key
+from .page import (
+    MarkedElements,
+    elements_by_tag,
+    first_h1,
+    headline_region,
+    link_hrefs,
+    title_tag,
+)
+from .values import Node, as_list, clean_text, join_url, name_key, node_types, url_key
 
 #: A page with this many article nodes, none of them about the page itself, is a listing of
 #: teasers: their values are other articles'.
@@ -37,35 +44,41 @@ class PageSources:
         now: datetime,
         nodes: list[Node],
         meta: dict[str, list[str]],
+        elements: dict[str, list[lxml.html.HtmlElement]] | None = None,
     ) -> None:
         self.tree = tree
+        #: The page's elements by tag (:data:`~.page.INDEXED_TAGS`), from one walk of the tree
+        self.elements = elements if elements is not None else elements_by_tag(tree)
         self.url = url or ""
         self.now = now
         self.nodes = nodes
         self.meta = meta
+        self._types = {id(n): node_types(n) for n in nodes}
+        self._first_meta: dict[tuple[str, ...], str | None] = {}
         self.ids = {n["@id"]: n for n in nodes if isinstance(n.get("@id"), str) and len(n) > 2}
         self.base = self._base_url()
         self.main, main_on_page = self._pick(ARTICLE_TYPES)
         self.page, _ = self._pick(PAGE_TYPES)
-        article_nodes = sum(1 for n in nodes if set(node_types(n)) & ARTICLE_TYPES)
+        article_nodes = sum(1 for n in nodes if not ARTICLE_TYPES.isdisjoint(self.types(n)))
         #: False when the page holds several article nodes, none of them this page: teasers
         self.main_is_page = self.main is not None and (main_on_page or article_nodes < TEASER_NODES)
 
     @classmethod
     def read(cls, tree: lxml.html.HtmlElement, url: str, now: datetime) -> PageSources:
         """Collect JSON-LD, microdata and meta tags of ``tree``."""
-        nodes = jsonld_nodes(tree)
+        elements = elements_by_tag(tree)
+        nodes = jsonld_nodes(elements["script"])
         if not any(set(node_types(n)) & ARTICLE_TYPES for n in nodes):
             nodes += microdata_nodes(tree, url)  # only worth its cost when JSON-LD is silent
-        return cls(tree, url, now, nodes, meta_map(tree))
+        return cls(tree, url, now, nodes, meta_map(elements["meta"]), elements)
 
     # ---- structured data
 
     def _base_url(self) -> str:
-        for base in self.tree.iter("base"):
+        for base in self.elements["base"]:
             href = (base.get("href") or "").strip()
             if href:
-                return urljoin(self.url, href)
+                return join_url(self.url, href)
         return self.url
 
     def _pick(self, wanted: frozenset[str]) -> tuple[Node | None, bool]:
@@ -78,7 +91,7 @@ class PageSources:
         page_keys = self._page_keys
         best, best_score, best_on_page = None, 0.0, False
         for index, node in enumerate(self.nodes):
-            if not set(node_types(node)) & wanted:
+            if wanted.isdisjoint(self.types(node)):
                 continue
             score = 10.0 - index * 0.01 - (3 if node.get("_microdata") else 0)
             score += 2 * bool(node.get("headline")) + bool(node.get("datePublished"))
@@ -94,7 +107,7 @@ class PageSources:
         keys = {url_key(self.url), url_key(self.first_meta("og:url") or "")}
         canonical = self.link_href("canonical")
         if canonical:
-            keys.add(url_key(urljoin(self.url, canonical)))
+            keys.add(url_key(join_url(self.url, canonical)))
         keys.discard("")
         return keys
 
@@ -106,8 +119,17 @@ class PageSources:
                 if isinstance(value, dict):
                     value = value.get("@id") or value.get("url")
                 if isinstance(value, str) and value.strip():
-                    urls.append(urljoin(self.url, value.strip()))
+                    urls.append(join_url(self.url, value.strip()))
         return urls
+
+    def types(self, node: Node) -> list[str]:
+        """:func:`node_types` of one of the page's nodes, worked out once: picking the main
+        node, listing the page's types and finding the publisher ask some forty times a page.
+
+        Keyed by ``id()``: the nodes live as long as this object, so no id is reused.
+        """
+        found = self._types.get(id(node))
+        return node_types(node) if found is None else found
 
     def deref(self, value: Any) -> Any:
         """Follow an ``{"@id": ...}`` reference to the full node in the page's graph."""
@@ -131,7 +153,15 @@ class PageSources:
     # ---- meta tags and links
 
     def first_meta(self, *keys: str) -> str | None:
-        """The first non-empty content of the meta tags named ``keys`` (in order of keys)."""
+        """The first non-empty content of the meta tags named ``keys`` (in order of keys).
+
+        Remembered per ``keys``: og:url, og:title and og:site_name are each asked by several rules.
+        """
+        if keys not in self._first_meta:
+            self._first_meta[keys] = self._read_first_meta(keys)
+        return self._first_meta[keys]
+
+    def _read_first_meta(self, keys: tuple[str, ...]) -> str | None:
         for key in keys:
             for value in self.meta.get(key, ()):
                 text = clean_text(value)
@@ -140,7 +170,12 @@ class PageSources:
         return None
 
     def link_href(self, rel: str) -> str | None:
-        return link_href(self.tree, rel)
+        """``href`` of the first ``<link>`` naming ``rel`` among its rel values."""
+        return self._link_hrefs.get(rel)
+
+    @cached_property
+    def _link_hrefs(self) -> dict[str, str]:
+        return link_hrefs(self.elements["link"])
 
     def absolute(self, value: str | None) -> str | None:
         """An absolute http(s) URL for ``value`` relative to the page, or None."""
@@ -149,7 +184,7 @@ class PageSources:
         value = value.strip()
         if value.startswith("data:") or " " in value:
             return None
-        full = urljoin(self.base, value)
+        full = join_url(self.base, value)
         return full if urlsplit(full).scheme in ("http", "https") else None
 
     # ---- computed once, used by several fields
@@ -171,7 +206,12 @@ class PageSources:
 
     @cached_property
     def h1(self) -> lxml.html.HtmlElement | None:
-        return first_h1(self.tree)
+        return first_h1(self.elements["h1"])
+
+    @cached_property
+    def title_tag(self) -> str | None:
+        """Text of the page's ``<title>`` (read by the title and the date rules)."""
+        return title_tag(self.tree)
 
     @cached_property
     def marked(self) -> MarkedElements:

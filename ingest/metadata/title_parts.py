@@ -51,7 +51,7 @@ def heading_in_title(raw: str, src: PageSources) -> str | None:
 def _title_heading_groups(src: PageSources) -> Iterator[list[lxml.html.HtmlElement]]:
     """Visible headings by kind, most trusted first; later groups cost more to gather."""
     tree = src.tree
-    yield [el for tag in HEADING_TAGS[:2] for el in islice(tree.iter(tag), MAX_PER_TAG)]
+    yield [el for tag in HEADING_TAGS[:2] for el in src.elements[tag][:MAX_PER_TAG]]
     yield src.marked.headings[:40]
     yield [el for tag in HEADING_TAGS[2:] for el in islice(tree.iter(tag), MAX_PER_TAG)]
     yield [el for tag in EMPHASIS_TAGS for el in islice(tree.iter(tag), MAX_PER_TAG)]

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from itertools import islice
 from typing import TYPE_CHECKING
 
 import lxml.html
 
 from .headlines import MIN_HEADLINE_WORDS, headline_before_text
-from .page import is_foreign, title_tag
+from .page import is_foreign
 from .title_parts import MAX_PER_TAG, heading_in_title, is_site_part, strip_site_name
 from .values import clean_text, name_key
 
@@ -57,7 +56,7 @@ def pick_title(src: PageSources) -> str | None:
         text = clean_text(value)
         if text and len(text) <= 300 and not text.startswith(("/", "http")):
             return _agreeing_with_page(strip_site_name(text, names, h1), meta, src)
-    raw = meta or title_tag(src.tree)
+    raw = meta or src.title_tag
     heading = heading_in_title(raw, src) if raw else None
     if heading:
         return heading
@@ -137,5 +136,5 @@ def _headline_element(src: PageSources, names: list[str]) -> str | None:
 
 def _heading_elements(src: PageSources) -> Iterator[lxml.html.HtmlElement]:
     for tag in ("h1", "h2"):
-        yield from islice(src.tree.iter(tag), MAX_PER_TAG)
+        yield from src.elements[tag][:MAX_PER_TAG]
     yield from src.marked.headings[:40]
