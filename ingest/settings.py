@@ -44,6 +44,8 @@ EXTENSIONS_BASE = _without(
 WARN_ON_GENERATOR_RETURN_VALUE = False
 # The same stats without a hook on every attribute access (ingest.crawlstats).
 STATS_CLASS = "ingest.crawlstats.PlainStatsCollector"
+# No per-page DEBUG records ("Crawled (200)", "Scraped from") made when LOG_LEVEL drops them.
+LOG_FORMATTER = "ingest.lean.QuietLogFormatter"
 
 # Politeness towards remote hosts; loopback hosts are exempt (ingest.politeness).
 AUTOTHROTTLE_ENABLED = True
@@ -86,6 +88,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Article bodies stay gzip-compressed until the extraction worker (ingest.compression).
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
     "ingest.compression.WireCompressionMiddleware": 590,
+    # The same downloader/* stats, without building each request's HTTP text (ingest.lean).
+    "scrapy.downloadermiddlewares.stats.DownloaderStats": None,
+    "ingest.lean.DownloaderStats": 850,
 }
 # Only http(s) is ever fetched: no file://, ftp://, s3:// or data: handler to reach by mistake.
 DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "s3": None, "data": None}
@@ -107,6 +112,9 @@ SPIDER_MIDDLEWARES = {
     # per source by the spider (DEPTH_LIMIT above). (The referer middleware stays: Scrapy's
     # redirect middlewares ask for it and warn at every start without it.)
     "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    # A warning for spiders that copy response.meta into new requests; this one builds each
+    # request's meta afresh, and the check is one more layer around every page's output.
+    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
 }
 CONCURRENT_ITEMS = 4
 

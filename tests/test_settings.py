@@ -44,3 +44,15 @@ def test_a_local_crawl_loads_its_redis_addon_without_redis() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_lean_components_replace_scrapys_own() -> None:
+    """Scrapy's DownloaderStats would run beside ours (double counts); the meta-copy check and
+    the default log formatter are replaced, not doubled (ingest.lean)."""
+    settings = _settings()
+    downloader = build_component_list(settings.getwithbase("DOWNLOADER_MIDDLEWARES"))
+    assert "ingest.lean.DownloaderStats" in downloader
+    assert "scrapy.downloadermiddlewares.stats.DownloaderStats" not in downloader
+    spider = build_component_list(settings.getwithbase("SPIDER_MIDDLEWARES"))
+    assert "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware" not in spider
+    assert settings.get("LOG_FORMATTER") == "ingest.lean.QuietLogFormatter"
