@@ -62,7 +62,7 @@ class Frontier:
             self.waiting.append(request)
             return True
         try:
-            blob = pickle.dumps(request.to_dict(spider=self.spider), pickle.HIGHEST_PROTOCOL)
+            blob = pickle.dumps(_to_dict(request, self.spider), pickle.HIGHEST_PROTOCOL)
         except (ValueError, TypeError, AttributeError, pickle.PicklingError):
             self.waiting.append(request)  # not serializable (a lambda callback): keep it
             return True
@@ -199,6 +199,31 @@ class FrontierMiddleware(BaseSpiderMiddleware):
                 self.stats.set_value("frontier/left_unfetched", left)
             self.frontier.close()
             self.frontier = None
+
+
+def _to_dict(request: Request, spider: Spider) -> dict[str, Any]:
+    """``request.to_dict(spider=spider)``, naming the callbacks without a search.
+
+    Scrapy finds a callback's name by listing every method of the spider
+    (``inspect.getmembers``), which was most of the cost of a request going to disk. A bound
+    method of the spider is named by its ``__name__`` when the spider's attribute of that name
+    is the same function; anything else goes the long way."""
+    names = {}
+    for attr in ("callback", "errback"):
+        func = names[attr] = getattr(request, attr)
+        if not callable(func):
+            continue
+        name = getattr(func, "__name__", "")
+        own = getattr(getattr(spider, name, None), "__func__", None)
+        if own is None or own is not getattr(func, "__func__", None):
+            return request.to_dict(spider=spider)
+        names[attr] = name
+    data = {"url": request.url, **names, "headers": dict(request.headers)}
+    for attr in request.attributes:
+        data.setdefault(attr, getattr(request, attr))
+    if type(request) is not Request:
+        data["_class"] = request.__module__ + "." + request.__class__.__name__
+    return data
 
 
 def _is_article(request: Request) -> bool:

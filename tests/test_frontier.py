@@ -14,7 +14,7 @@ import pytest
 import scrapy
 from scrapy import Request
 
-from ingest.frontier import Frontier, FrontierMiddleware, _is_article
+from ingest.frontier import Frontier, FrontierMiddleware, _is_article, _to_dict
 
 from .conftest import rows, run_ingest
 
@@ -56,6 +56,17 @@ def test_fifo_order_across_memory_and_disk() -> None:
     assert last.callback == spider.parse_page and last.errback == spider.on_error
     assert last.meta["lastmod"] == "2024-01-23" and last.priority == 3
     assert last.headers["If-None-Match"] == b'"22"'
+
+
+def test_requests_go_to_disk_as_scrapy_would_write_them() -> None:
+    """The frontier names callbacks without Scrapy's search of the spider's methods; the dict
+    must be Scrapy's own, and anything unusual is left to Scrapy."""
+    spider = _Spider()
+    plain = Request("http://127.0.0.1/b", meta={"source": "s"})
+    for request in (_request(spider, 7), plain, plain.replace(callback=spider.parse_page)):
+        assert _to_dict(request, spider) == request.to_dict(spider=spider)
+    with pytest.raises(ValueError):  # not a method of the spider: Scrapy's own error
+        _to_dict(Request("http://127.0.0.1/c", callback=print), spider)
 
 
 def test_seen_fingerprints_are_refused_even_after_pop() -> None:
