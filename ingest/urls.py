@@ -84,9 +84,21 @@ LISTING_PATTERNS = re.compile(
 _AMP_PATH = re.compile(r"(/amp/?$|/amp/(?=[^/]*$)|\.amp(?=\.html?$|$)|/amp(?=\.html?$))", re.I)
 
 
+#: URLs already in canonical form but for a missing "/" path: lower-case http(s) and host, no
+#: user, no default port (checked apart), no query or fragment, nothing urlsplit would strip.
+_PLAIN_URL = re.compile(r"(https?)://[a-z0-9.-]+(?::([1-9][0-9]{0,4}))?(/[^?#\t\r\n]*)?")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
 def canonicalize(url: str) -> str:
     """A stable form of ``url`` used as a key: lower-case host, no fragment, no tracking params."""
-    parts = urlsplit(url.strip())
+    url = url.strip()
+    plain = _PLAIN_URL.fullmatch(url)
+    if plain is not None:  # most URLs: the same result without taking them apart (per page)
+        port = plain.group(2)
+        if port is None or _DEFAULT_PORTS[plain.group(1)] != int(port) <= 65535:
+            return url if plain.group(3) else url + "/"
+    parts = urlsplit(url)
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
     port = parts.port

@@ -66,3 +66,31 @@ def test_looks_like_article_url(url, expected):
     from ingest.urls import looks_like_article_url
 
     assert looks_like_article_url(url) is expected
+
+
+@pytest.mark.parametrize(
+    ("url", "canonical"),
+    [
+        ("http://127.0.0.1:8731/2021/01/a-story/", "http://127.0.0.1:8731/2021/01/a-story/"),
+        ("https://example.com", "https://example.com/"),
+        ("http://example.com:80/a", "http://example.com/a"),
+        ("https://example.com:443", "https://example.com/"),
+        ("https://example.com:80/a", "https://example.com:80/a"),
+        ("  http://example.com/a b  ", "http://example.com/a b"),
+        ("http://example.com/a\tb", "http://example.com/ab"),  # urlsplit drops tabs
+        ("http://Example.com/a", "http://example.com/a"),
+        ("http://example.com//a//", "http://example.com//a//"),
+        ("http://example.com/a?utm_source=x", "http://example.com/a"),
+        ("http://example.com/a#top", "http://example.com/a"),
+        ("http://user@example.com/a", "http://example.com/a"),
+    ],
+)
+def test_canonicalize_plain_urls_take_the_short_way_to_the_same_result(url, canonical):
+    """Most URLs are already canonical: a regex check returns them without urlsplit; the
+    result must be what the long way gives for every shape near the short way's edges."""
+    assert canonicalize(url) == canonical
+
+
+def test_canonicalize_refuses_a_port_out_of_range_either_way():
+    with pytest.raises(ValueError):
+        canonicalize("http://example.com:99999/a")
