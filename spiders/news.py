@@ -29,6 +29,7 @@ from ingest import discovery
 from ingest.compression import ENCODED, KEEP_ENCODED
 from ingest.discovery import BadXML, UnsafeXML
 from ingest.frontier import FrontierMiddleware
+from ingest.pipelines import ExtractPipeline
 from ingest.politeness import slot_settings
 from ingest.sources import Source, load_sources, select_sources, site_source
 from ingest.storage import STORED_OUTCOMES, Store
@@ -47,6 +48,10 @@ ADHOC = "adhoc"  # source name of pages given with --url
 SETTLED_OUTCOMES = (*STORED_OUTCOMES, "duplicate", "not_article", "empty", "paywall", "not_html")
 #: Seconds of reading a sitemap between two turns of the event loop (see ``parse_sitemap``).
 SITEMAP_SLICE = 0.002
+#: Entries of a sitemap judged at once for a source with ``max_articles`` (then twice as many).
+SITEMAP_CHUNK = 5000
+#: Record kind of ``_sitemap_records``: the document is broken (the reason follows).
+BAD_SITEMAP = "bad"
 _HREF = re.compile(r"""<a\b[^>]*?\shref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
 
 
@@ -239,10 +244,12 @@ class NewsSpider(scrapy.Spider):
     async def parse_sitemap(self, response: Response) -> AsyncIterator[Any]:
         """Article requests for a sitemap's entries, and its child sitemaps.
 
-        A sitemap names up to 50,000 articles, all judged on the reactor thread before the
-        first is fetched. So its article requests go straight into the frontier (see
-        ``FrontierMiddleware.offer``), and the entries are read in slices with a turn of the
-        event loop between them, for downloads already under way.
+        A sitemap names up to 50,000 articles, all judged before the first is fetched. The
+        document is read and its URLs judged in an extraction worker (``_sitemap_records``);
+        what is left for the reactor thread (the fetch history, the budget, the requests)
+        goes in slices with a turn of the event loop between them, for downloads already
+        under way, and the article requests go straight into the frontier (see
+        ``FrontierMiddleware.offer``).
         """
         source = self._source(response)
         level = response.meta.get("sitemap_level", 0)
@@ -250,39 +257,74 @@ class NewsSpider(scrapy.Spider):
         stopped = ""
         frontier = self.crawler.get_spider_middleware(FrontierMiddleware)  # None: off, Redis
         turn = time.monotonic() + SITEMAP_SLICE
-        try:
-            for entry in discovery.parse_sitemap(response.body, response.url):
-                entries += 1
-                if entries % 16 == 0 and time.monotonic() > turn:
-                    await asyncio.sleep(0)
-                    turn = time.monotonic() + SITEMAP_SLICE
-                if entry.is_sitemap:
-                    if level < 3 and source.allows(entry.url) and is_http(entry.url):
-                        yield Request(
-                            entry.url,
-                            self.parse_sitemap,
-                            priority=19,
-                            meta={**_discovery_meta(response), "sitemap_level": level + 1},
-                            errback=self.on_error,
-                        )
-                    continue
-                request = self._article_request(source, entry.url, entry.lastmod)
-                if request is not None:
-                    fetching += 1
-                    if frontier is None:
-                        yield request
-                    else:
-                        frontier.offer(request)
-                if source.max_articles and self.budget[source.name] >= source.max_articles:
-                    stopped = f" (stopped: max_articles {source.max_articles} reached)"
-                    break  # a million-entry sitemap costs no more than the budget allows
-        except (BadXML, UnsafeXML, OSError, EOFError) as exc:
-            yield self._log(
-                response.url, source.name, "bad_discovery", response.status, f"sitemap: {exc}"
-            )
-            return
+        records = self._sitemap_records(response, source)
+        async for kind, *fields in records:
+            if kind == BAD_SITEMAP:
+                yield self._log(
+                    response.url, source.name, "bad_discovery", response.status, fields[0]
+                )
+                return
+            entries += 1
+            if entries % 16 == 0 and time.monotonic() > turn:
+                await asyncio.sleep(0)
+                turn = time.monotonic() + SITEMAP_SLICE
+            if kind == discovery.SITEMAP:
+                url = fields[0]
+                if level < 3 and source.allows(url) and is_http(url):
+                    yield Request(
+                        url,
+                        self.parse_sitemap,
+                        priority=19,
+                        meta={**_discovery_meta(response), "sitemap_level": level + 1},
+                        errback=self.on_error,
+                    )
+                continue
+            request = None
+            if kind == discovery.ARTICLE:
+                request = self._candidate_request(source, fields[0], fields[1] or None)
+            else:  # the reason it is not a candidate
+                self.skipped[kind] += 1
+            if request is not None:
+                fetching += 1
+                if frontier is None:
+                    yield request
+                else:
+                    frontier.offer(request)
+            if source.max_articles and self.budget[source.name] >= source.max_articles:
+                stopped = f" (stopped: max_articles {source.max_articles} reached)"
+                break  # a million-entry sitemap costs no more than the budget allows
+        await records.aclose()
         detail = f"sitemap: {entries} entries, {fetching} to fetch{stopped}"
         yield self._discovered(response, source, detail)
+
+    async def _sitemap_records(
+        self, response: Response, source: Source
+    ) -> AsyncIterator[list[str]]:
+        """The records of :func:`ingest.discovery.judge_sitemap` for the response, then
+        ``[BAD_SITEMAP, why]`` if the document is broken.
+
+        The sitemap is judged in an extraction worker (here when extraction runs in this
+        process). For a source with ``max_articles``, in growing slices: reading stops soon
+        after the budget is spent, as it did when entries were judged here one by one."""
+        extract = self.crawler.get_item_pipeline(ExtractPipeline)
+        pool = extract.pool if extract is not None else None
+        first, count = 0, SITEMAP_CHUNK if source.max_articles else None
+        while True:
+            args = (response.body, response.url, source, self.max_url_length, first, count)
+            if pool is None:
+                records, error, more = discovery.judge_sitemap(*args)
+            else:
+                loop = asyncio.get_running_loop()
+                records, error, more = await loop.run_in_executor(
+                    pool, discovery.judge_sitemap, *args
+                )
+            for fields in discovery.iter_records(records):
+                yield fields
+            if error is not None:
+                yield [BAD_SITEMAP, error]
+            if not more or count is None:
+                return
+            first, count = first + count, 2 * count
 
     def parse_listing(self, response: Response) -> Iterator[Any]:
         """A start or listing page: follow its links (within depth), never store it."""
@@ -342,16 +384,17 @@ class NewsSpider(scrapy.Spider):
         self, source: Source, url: str, lastmod: str | None, depth: int | None = None
     ) -> Request | None:
         """A request for a candidate article URL, or None when it is not worth fetching."""
-        url = canonicalize(url)
-        if not is_http(url) or not source.allows(url) or is_media(url) or is_listing(url):
-            self.skipped["not_candidate"] += 1
+        url, skip = discovery.judge_article_url(source, url, self.max_url_length)
+        if skip is not None:
+            self.skipped[skip] += 1
             return None
-        if len(url) > self.max_url_length:  # Scrapy would drop it unlogged, budget spent
-            self.skipped["too_long"] += 1
-            return None
-        if source.article_allow and not any(re.search(p, url) for p in source.article_allow):
-            self.skipped["not_candidate"] += 1
-            return None
+        return self._candidate_request(source, url, lastmod, depth)
+
+    def _candidate_request(
+        self, source: Source, url: str, lastmod: str | None, depth: int | None = None
+    ) -> Request | None:
+        """A request for ``url`` (canonical, an article candidate of ``source``), or None when
+        the budget is spent or the last fetch says it has not changed."""
         if source.max_articles and self.budget[source.name] >= source.max_articles:
             self.skipped["over_budget"] += 1
             return None
@@ -363,7 +406,8 @@ class NewsSpider(scrapy.Spider):
             self.skipped["requested"] += 1  # named again by another feed, sitemap or page
             return None
         request = self._page_request(source, url, lastmod=lastmod, depth=depth)
-        request.headers.update(headers)
+        if headers:
+            request.headers.update(headers)
         return request
 
     def _conditional_headers(self, url: str, lastmod: str | None) -> dict[str, str] | None:

@@ -8,10 +8,14 @@ from ingest.discovery import (
     BadXML,
     UnsafeXML,
     feeds_from_html,
+    iter_records,
+    judge_article_url,
+    judge_sitemap,
     parse_feed,
     parse_sitemap,
     sitemaps_from_robots,
 )
+from ingest.sources import Source
 
 BASE = "http://news.test/"
 
@@ -109,3 +113,55 @@ def test_robots_and_html_alternate():
     ]
     html = '<head><link rel="alternate" type="application/rss+xml" href="/feed/"></head>'
     assert feeds_from_html(html, BASE) == ["http://news.test/feed/"]
+
+
+MIXED_SITEMAP = b"""<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+<url><loc>HTTP://News.Test/a.html?utm_source=x</loc><lastmod>2024-03-01</lastmod></url>
+<url><loc>http://news.test/tag/politics/</loc></url>
+<url><loc>http://elsewhere.test/b.html</loc></url>
+<url><loc>http://news.test/c.jpg</loc></url>
+<sitemap><loc>http://news.test/s2.xml</loc></sitemap>
+<url><loc>http://news.test/very-long-story-name.html</loc></url>
+</urlset>"""
+
+
+def test_judge_sitemap_records_each_entry_as_the_crawler_would_judge_it():
+    source = Source(name="n", domains=("news.test",))
+    records, error, more = judge_sitemap(MIXED_SITEMAP, BASE, source, 40)
+    assert (error, more) == (None, False)
+    assert list(iter_records(records)) == [
+        ["A", "http://news.test/a.html", "2024-03-01T00:00:00+00:00"],
+        ["not_candidate"],  # a listing
+        ["not_candidate"],  # another source's domain
+        ["not_candidate"],  # a media file
+        ["S", "http://news.test/s2.xml"],
+        ["too_long"],
+    ]
+    assert judge_article_url(source, "http://news.test/x.html", 40) == (
+        "http://news.test/x.html",
+        None,
+    )
+
+
+def test_judge_sitemap_in_slices_reads_the_same_records():
+    source = Source(name="n", domains=("news.test",))
+    whole = list(iter_records(judge_sitemap(MIXED_SITEMAP, BASE, source, 2083)[0]))
+    sliced, first, more = [], 0, True
+    while more:
+        records, error, more = judge_sitemap(MIXED_SITEMAP, BASE, source, 2083, first, 4)
+        assert error is None
+        sliced += list(iter_records(records))
+        first += 4
+    assert sliced == whole
+    assert judge_sitemap(MIXED_SITEMAP, BASE, source, 2083, 0, 5)[2]  # one more to read
+    assert not judge_sitemap(MIXED_SITEMAP, BASE, source, 2083, 0, 6)[2]
+
+
+def test_judge_sitemap_keeps_the_entries_read_before_a_break():
+    broken = MIXED_SITEMAP.replace(b"</urlset>", b"<url><loc>http://news.test/d.html</loc>")
+    source = Source(name="n", domains=("news.test",))
+    records, error, more = judge_sitemap(broken, BASE, source, 2083)
+    assert error is not None and error.startswith("sitemap: not well-formed XML")
+    assert len(list(iter_records(records))) == 6
+    records, error, _ = judge_sitemap(BILLION_LAUGHS, BASE, source, 2083)
+    assert records == "" and "entities" in error
