@@ -84,12 +84,7 @@ PUBLISHED_CLASS = Lowercased(r"publi|posted|created|pubdate|date|time")
 
 def pick_date(src: PageSources, modified: bool) -> str | None:
     """Published or modified time of the article itself, as aware ISO 8601, or None."""
-    keys = MODIFIED_KEYS if modified else PUBLISHED_KEYS
-    values: list[Any] = [v for value in src.structured(*keys) for v in as_list(value)]
-    for key in MODIFIED_META if modified else PUBLISHED_META:
-        values += src.meta.get(key, [])
-    values += [v for key, vs in src.meta.items() if _is_other_date_key(key, modified) for v in vs]
-    for value in values:
+    for value in _marked_dates(src, modified):
         iso = normalise_date(value, src.now)
         if iso:
             return iso
@@ -100,6 +95,19 @@ def pick_date(src: PageSources, modified: bool) -> str | None:
     if modified:
         return None
     return _title_date(src) or _htmldate(src)
+
+
+def _marked_dates(src: PageSources, modified: bool) -> Iterator[Any]:
+    """Date values of structured data, then of the well-known meta names, then of other date
+    metas; read only until one is a date (most pages stop at the first)."""
+    keys = MODIFIED_KEYS if modified else PUBLISHED_KEYS
+    for value in src.structured(*keys):
+        yield from as_list(value)
+    for key in MODIFIED_META if modified else PUBLISHED_META:
+        yield from src.meta.get(key, ())
+    for key, values in src.meta.items():
+        if _is_other_date_key(key, modified):
+            yield from values
 
 
 @lru_cache(maxsize=1024)

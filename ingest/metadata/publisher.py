@@ -6,6 +6,7 @@ of the authors.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -22,14 +23,18 @@ SECOND_LEVEL = frozenset(["co", "com", "org", "net", "gov", "ac", "ne", "or", "g
 
 def site_name(src: PageSources) -> str | None:
     """Publisher name: og:site_name, then JSON-LD publisher / WebSite, then app name."""
-    names = [src.first_meta("og:site_name")]
+    return next((n for n in _site_name_candidates(src) if n), None)
+
+
+def _site_name_candidates(src: PageSources) -> Iterator[str | None]:
+    """Site names in order of trust, read only until one is found."""
+    yield src.first_meta("og:site_name")
     for value in src.structured("publisher"):
-        names.append(_publisher_name(src, value))
+        yield _publisher_name(src, value)
     for node in src.nodes:
         if "WebSite" in src.types(node):
-            names.append(clean_text(node.get("name")))
-    names.append(src.first_meta(*APP_NAME_META))
-    return next((n for n in names if n), None)
+            yield clean_text(node.get("name"))
+    yield src.first_meta(*APP_NAME_META)
 
 
 def site_names(src: PageSources) -> list[str]:

@@ -209,6 +209,11 @@ class PageSources:
         return first_h1(self.elements["h1"])
 
     @cached_property
+    def h1_text(self) -> str | None:
+        """One-line text of :attr:`h1` (the title rules compare it more than once)."""
+        return clean_text(self.h1.text_content()) if self.h1 is not None else None
+
+    @cached_property
     def title_tag(self) -> str | None:
         """Text of the page's ``<title>`` (read by the title and the date rules)."""
         return title_tag(self.tree)

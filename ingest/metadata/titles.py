@@ -49,7 +49,7 @@ def pick_title(src: PageSources) -> str | None:
     Without structured data, a visible heading that the <title> contains is the headline
     ("Site: Section : Headline" -> "Headline").
     """
-    h1 = clean_text(src.h1.text_content()) if src.h1 is not None else None
+    h1 = src.h1_text
     names = src.names
     meta = src.first_meta(*TITLE_META)
     for value in src.structured(*STRUCTURED_KEYS):
@@ -107,7 +107,7 @@ def _agreeing_with_page(structured: str, meta: str | None, src: PageSources) -> 
         return structured
     names = src.names
     target = name_key(structured)
-    other = strip_site_name(meta, names, _h1_text(src))
+    other = strip_site_name(meta, names, src.h1_text)
     other_key = name_key(other)
     if other_key == target or not other_key:
         return structured
@@ -118,10 +118,6 @@ def _agreeing_with_page(structured: str, meta: str | None, src: PageSources) -> 
         if key == other_key and not is_site_part(other, names) and not is_foreign(el):
             return other
     return structured
-
-
-def _h1_text(src: PageSources) -> str | None:
-    return clean_text(src.h1.text_content()) if src.h1 is not None else None
 
 
 def _headline_element(src: PageSources, names: list[str]) -> str | None:
