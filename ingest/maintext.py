@@ -488,13 +488,16 @@ def _drop_link_lists(container: lxml.html.HtmlElement) -> None:
     """
     lists = _LISTS(container)
     boxes = _LINK_BOXES(container)
-    if not lists and not boxes:
-        return
-    body_chars = _chars(container)
+    body_chars = None  # measured at the first box of links, before any is dropped
     for el in [*lists, *boxes]:
         if el.getparent() is None or (el.tag in ("ul", "ol") and len(el.findall("li")) < 2):
             continue
-        if _is_link_box(el, body_chars):
+        total = _link_box_chars(el)
+        if total is None:
+            continue
+        if body_chars is None:  # most bodies hold no box of links: the body's text goes unread
+            body_chars = _chars(container)
+        if total * 2 < body_chars:
             el.drop_tree()
 
 
@@ -584,7 +587,9 @@ def _chars(el: lxml.html.HtmlElement) -> int:
     return len(" ".join(el.text_content().split()))
 
 
-def _is_link_box(el: lxml.html.HtmlElement, body_chars: int) -> bool:
+def _link_box_chars(el: lxml.html.HtmlElement) -> int | None:
+    """The characters of ``el`` when it is a box of links (at least ``LINK_LIST_SHARE`` of
+    them in links), else None."""
     total = _chars(el)
     linked = sum(_chars(a) for a in el.iter("a"))
-    return bool(total) and linked >= LINK_LIST_SHARE * total and total * 2 < body_chars
+    return total if total and linked >= LINK_LIST_SHARE * total else None
