@@ -101,7 +101,7 @@ def parse_html(html: str) -> lxml.html.HtmlElement:
     """
     if html.lstrip()[:5].lower() == "<?xml":
         html = _XML_DECL.sub("", html, count=1)
-    if not html.strip():
+    if not html or html.isspace():  # html.strip() would copy the page
         raise EmptyDocument("empty document")
     try:
         return lxml.html.document_fromstring(html, parser=_PARSER)
@@ -256,7 +256,12 @@ _TAG_BONUS = {"div": 5, "article": 5, "pre": 3, "td": 3, "blockquote": 3, "secti
 _TAG_BONUS.update(dict.fromkeys(["address", "ol", "ul", "dl", "dd", "dt", "li", "form"], -3))
 _TAG_BONUS.update(dict.fromkeys(["h1", "h2", "h3", "h4", "h5", "h6", "th"], -5))
 _CONTAINERS = frozenset(["div", "section", "article", "main", "td", "body", "form", "center"])
-_COMMAS = re.compile(r"[,\u060c\u3001\uff0c]")
+
+
+def _commas(text: str) -> int:
+    """Commas in ``text`` (Latin, Arabic, CJK ideographic and full-width): four counts in C
+    cost a sixth of one regex scan."""
+    return text.count(",") + text.count("\u060c") + text.count("\u3001") + text.count("\uff0c")
 
 
 def _score_ancestors(
@@ -266,7 +271,7 @@ def _score_ancestors(
     scores: dict[lxml.html.HtmlElement, float] = {}
     for el, chars in paragraphs:
         text = el.text_content() if len(el) < 40 else el.text or ""
-        weight = 1 + len(_COMMAS.findall(text)) + min(chars // 100, 3)
+        weight = 1 + _commas(text) + min(chars // 100, 3)
         if el.tag in _CONTAINERS:  # text written straight into a <div> (with <br>s)
             scores[el] = scores.get(el, _TAG_BONUS.get(el.tag, 0)) + weight
         for level, anc in enumerate(el.iterancestors()):
