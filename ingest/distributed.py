@@ -185,9 +185,11 @@ class Outage:
                 self.limit,
             )
 
-    def ok(self) -> None:
-        """A Redis call went through: the outage, if any, is over."""
-        if self.since is not None:
+    def ok(self, started: float | None = None) -> None:
+        """A Redis call went through: the outage, if any, is over. Unless the call began
+        (``started``, monotonic) before the outage was noticed: its answer may have come before
+        the link went, and the reactor, held by the call that noticed, only now hears of it."""
+        if self.since is not None and (started is None or started >= self.since):
             log.warning("Redis is back after %.1f s", time.monotonic() - self.since)
             self.since = None
 
@@ -703,19 +705,20 @@ class DistributedScheduler(Scheduler):
         engine = self.crawler.engine
         if self._stopping is not None:  # gave up on Redis: no lease may end now
             return
+        started = time.monotonic()
         try:
             self._flush_unqueued()
             self.queue.reclaim_lost()
             self.queue.release_done(self._in_progress())
             if engine.spider_is_idle():
                 state = self._check_idle()
-                self.outage.ok()
+                self.outage.ok(started)
                 if state != "wait":
                     self._nudge()
                 return
             if not self.membership.heartbeat():
                 self.state = "ended"
-            self.outage.ok()
+            self.outage.ok(started)
             if not engine.needs_backout() and len(self.queue):
                 self._nudge()
         except UNREACHABLE as exc:
@@ -808,6 +811,7 @@ async def retried(outage: Outage, call: Any, *args: Any, thread: bool = False) -
     """``call(*args)`` (in a thread with ``thread``), run again every second while Redis is
     unreachable, until ``outage`` gives up (then the error is raised: the worker is stopping)."""
     while True:
+        started = time.monotonic()
         try:
             result = await asyncio.to_thread(call, *args) if thread else call(*args)
         except UNREACHABLE as exc:
@@ -816,7 +820,7 @@ async def retried(outage: Outage, call: Any, *args: Any, thread: bool = False) -
                 raise
             await asyncio.sleep(1.0)
         else:
-            outage.ok()
+            outage.ok(started)
             return result
 
 

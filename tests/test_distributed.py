@@ -896,3 +896,21 @@ def test_redis_cut_off_stops_the_worker_in_one_line(
         _run_ends_as_one_process(site, single, partition.url, url, settings, tmp_path)
     finally:
         partition.close()
+
+
+def test_an_answer_to_a_call_made_before_the_outage_does_not_end_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The reactor, held by the call that noticed Redis was gone, may only then hear that a
+    thread's earlier call went through: that answer says nothing about Redis now, so the
+    outage goes on (the cut-off test saw "back after 0.0 s" and a second warning)."""
+    from ingest.distributed import Outage
+
+    outage = Outage("redis://127.0.0.1:1/0", limit=3)
+    before = time.monotonic()
+    outage.failed(TimeoutError("Timeout reading from socket"))
+    outage.ok(before)
+    assert outage.since is not None
+    outage.ok(time.monotonic())
+    assert outage.since is None
+    assert sum("is back" in r.getMessage() for r in caplog.records) == 1
