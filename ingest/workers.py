@@ -16,7 +16,8 @@ import multiprocessing.forkserver
 import os
 import signal
 import threading
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+import weakref
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, wait
 
 #: Pages queued to the worker processes beyond one each (Python's default: 1 in all). The
 #: threads that refill that queue share the GIL with the busy reactor thread and may wait a
@@ -54,21 +55,34 @@ def start_pool(count: int) -> ProcessPoolExecutor:
         initializer=warm_up_worker,
         initargs=(os.getpid(),),
     )
+    ready = _READY[pool] = threading.Event()
     threading.Thread(
-        target=_start_workers, args=(pool, count), name="ingest-start-workers", daemon=True
+        target=_start_workers, args=(pool, count, ready), name="ingest-start-workers", daemon=True
     ).start()
     return pool
 
 
-def _start_workers(pool: ProcessPoolExecutor, count: int) -> None:
+#: Set once every worker of a pool from :func:`start_pool` has run its first task.
+_READY: weakref.WeakKeyDictionary[Executor, threading.Event] = weakref.WeakKeyDictionary()
+
+
+def workers_ready(pool: Executor) -> bool:
+    """False while the pool's workers are still starting (the fork server loads for about a
+    second): a task given to it now would wait for them, and the crawl's first sitemap did."""
+    event = _READY.get(pool)
+    return event is None or event.is_set()
+
+
+def _start_workers(pool: ProcessPoolExecutor, count: int, ready: threading.Event) -> None:
     """One no-op per worker starts them all now. A run with nothing to extract may shut the
     pool down before the last has started: then there is nothing left to start (submitting
     raised, and its traceback went to stderr, which cron mails)."""
     try:
-        for _ in range(count):
-            pool.submit(int)
+        started = [pool.submit(int) for _ in range(count)]
     except RuntimeError:  # "cannot schedule new futures after shutdown"
-        pass
+        return
+    wait(started)
+    ready.set()
 
 
 def extraction_pool(count: int | None) -> Executor:

@@ -41,6 +41,7 @@ from ingest.urls import (
     is_media,
     looks_like_article_url,
 )
+from ingest.workers import workers_ready
 
 ADHOC = "adhoc"  # source name of pages given with --url
 #: Outcomes that judged a page's content: it is fetched again only when a feed or sitemap says
@@ -304,8 +305,9 @@ class NewsSpider(scrapy.Spider):
         ``[BAD_SITEMAP, why]`` if the document is broken.
 
         The sitemap is judged in an extraction worker (here when extraction runs in this
-        process). For a source with ``max_articles``, in growing slices: reading stops soon
-        after the budget is spent, as it did when entries were judged here one by one."""
+        process; in a thread while the workers are still starting, so the first sitemap does
+        not wait a second for them). For a source with ``max_articles``, in growing slices:
+        reading stops soon after the budget is spent, as when entries were judged one by one."""
         extract = self.crawler.get_item_pipeline(ExtractPipeline)
         pool = extract.pool if extract is not None else None
         first, count = 0, SITEMAP_CHUNK if source.max_articles else None
@@ -313,6 +315,8 @@ class NewsSpider(scrapy.Spider):
             args = (response.body, response.url, source, self.max_url_length, first, count)
             if pool is None:
                 records, error, more = discovery.judge_sitemap(*args)
+            elif not workers_ready(pool):  # the first sitemaps: a thread, not a wait
+                records, error, more = await asyncio.to_thread(discovery.judge_sitemap, *args)
             else:
                 loop = asyncio.get_running_loop()
                 records, error, more = await loop.run_in_executor(
