@@ -99,14 +99,14 @@ def in_region(el: lxml.html.HtmlElement, region: lxml.html.HtmlElement) -> bool:
     return any(parent is region for parent in el.iterancestors())
 
 
-def title_tag(tree: lxml.html.HtmlElement) -> str | None:
-    """Text of the page's ``<title>`` (in <head>, else anywhere: broken pages put it in body)."""
-    head = tree.find(".//head")
-    for scope in (head, tree) if head is not None else (tree,):
-        for el in scope.iter("title"):
-            text = clean_text(el.text_content())
-            if text:
-                return text
+def title_tag(titles: list[lxml.html.HtmlElement]) -> str | None:
+    """Text of the first non-empty of the page's ``titles``, in document order: the one in
+    <head> comes first (the parser puts <head> before <body>), else one a broken page put in
+    its body."""
+    for el in titles:
+        text = clean_text(el.text_content())
+        if text:
+            return text
     return None
 
 

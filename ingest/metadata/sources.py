@@ -216,7 +216,7 @@ class PageSources:
     @cached_property
     def title_tag(self) -> str | None:
         """Text of the page's ``<title>`` (read by the title and the date rules)."""
-        return title_tag(self.tree)
+        return title_tag(self.elements["title"])
 
     @cached_property
     def marked(self) -> MarkedElements:
