@@ -22,7 +22,7 @@ from scrapy.utils.defer import deferred_from_coro
 from ingest.errors import LockedError
 from ingest.health import DEGRADED, assess
 from ingest.lock import DbLock, close_dead_runs
-from ingest.process import process_page
+from ingest.process import process_kept_page, with_body
 from ingest.storage import Store
 from ingest.workers import extraction_pool
 from ingest.writer import BatchWriter
@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 
 
 class ExtractPipeline:
-    """Runs :func:`ingest.process.process_page` on every fetched page, off the reactor thread."""
+    """Runs :func:`ingest.process.process_page` on every fetched page, off the reactor thread
+    (through :func:`~ingest.process.process_kept_page`: the page stays here meanwhile)."""
 
     def __init__(self, workers: int | None) -> None:
         self.workers = workers
@@ -55,7 +56,8 @@ class ExtractPipeline:
         if item.get("type") != "page":
             return item
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.pool, process_page, item)
+        result = await loop.run_in_executor(self.pool, process_kept_page, item)
+        return with_body(result, item)
 
 
 class StorePipeline:

@@ -75,6 +75,28 @@ def process_page(page: dict[str, Any]) -> dict[str, Any]:
     return result.to_dict()
 
 
+#: ``html_gz`` of a result from :func:`process_kept_page` whose raw copy is the page's own body.
+SAME_AS_BODY = "=body"
+
+
+def process_kept_page(page: dict[str, Any]) -> dict[str, Any]:
+    """:func:`process_page` for a caller that keeps ``page`` until the result is back (the
+    crawl's pool). When the raw copy to store is the page's own compressed body, the result
+    names it instead of carrying it: it was most of the result's bytes, and the workers waited
+    on the result pipe while the crawl process read them. :func:`with_body` puts it back."""
+    result = process_page(page)
+    if result.get("html_gz") is page["body"]:
+        result["html_gz"] = SAME_AS_BODY
+    return result
+
+
+def with_body(result: dict[str, Any], page: dict[str, Any]) -> dict[str, Any]:
+    """A result of :func:`process_kept_page` with the raw copy it named put back."""
+    if result.get("html_gz") == SAME_AS_BODY:
+        result["html_gz"] = page["body"]
+    return result
+
+
 def _inflated(page: dict[str, Any]) -> bytes:
     """The page's body as the server meant it (a gzip body left compressed by the crawl is
     inflated here, off the crawl's reactor thread, up to the download size limit)."""

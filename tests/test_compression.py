@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from ingest.decode import BodyTooLarge, inflate
+from ingest.process import SAME_AS_BODY, process_kept_page, with_body
 from ingest.webserver import serve_site
 from tests import runs_helpers as h
 
@@ -46,6 +47,29 @@ def _served_gzip(url: str) -> bytes:
     with urllib.request.urlopen(request, timeout=10) as response:
         assert response.headers["Content-Encoding"] == "gzip"
         return response.read()
+
+
+def _gzip_page(html: str, charset: str) -> dict:
+    return {
+        "url": "http://127.0.0.1/a/story.html",
+        "source": "gz",
+        "body": gzip.compress(html.encode(charset)),
+        "content_encoding": "gzip",
+        "content_type": f"text/html; charset={charset}",
+    }
+
+
+def test_a_kept_page_is_not_sent_back_but_named_and_put_back() -> None:
+    story = " ".join(f"Sentence {n} of the council's ferry story, told in full." for n in range(40))
+    html = f"<html><head><title>Ferry</title></head><body><article><h1>Ferry</h1><p>{story}</p>"
+    html += f"<p>{story}</p></article></body></html>"
+    utf8, latin = _gzip_page(html, "utf-8"), _gzip_page(html + "<p>café</p>", "iso-8859-1")
+    named = process_kept_page(utf8)
+    assert named["outcome"] == "new" and named["html_gz"] == SAME_AS_BODY
+    assert with_body(named, utf8)["html_gz"] is utf8["body"]
+    carried = process_kept_page(latin)  # re-encoded as UTF-8: a copy of its own
+    assert carried["html_gz"] != SAME_AS_BODY
+    assert gzip.decompress(with_body(carried, latin)["html_gz"]).decode().endswith("café</p>")
 
 
 def test_crawl_keeps_wire_gzip_and_still_follows_meta_refresh(tmp_path: Path) -> None:
