@@ -11,10 +11,13 @@ its feeds, and the first article page finds its worker ready.
 from __future__ import annotations
 
 import concurrent.futures.process
+import contextlib
+import fcntl
 import multiprocessing
 import multiprocessing.forkserver
 import os
 import signal
+import sys
 import threading
 import weakref
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, wait
@@ -25,6 +28,14 @@ from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 #: workers fed meanwhile.
 concurrent.futures.process.EXTRA_QUEUED_CALLS = 32
 PRELOAD = ["ingest.preload"]
+#: The crawl process's GIL switch interval while a pool runs (Python's default: 5 ms). The
+#: pool's own threads, which hand pages to the workers and take their results, wait up to
+#: that long for the GIL whenever the reactor thread holds it; meanwhile the workers idle.
+SWITCH_INTERVAL = 0.001
+#: Bytes the result pipe holds (Linux's default: 64 KiB, three or four results), so a worker
+#: seldom waits to write a result while the crawl process is busy elsewhere.
+RESULT_PIPE_BYTES = 1 << 20
+F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 
 
 def start_fork_server() -> None:
@@ -55,11 +66,22 @@ def start_pool(count: int) -> ProcessPoolExecutor:
         initializer=warm_up_worker,
         initargs=(os.getpid(),),
     )
+    widen_result_pipe(pool)
+    sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
     ready = _READY[pool] = threading.Event()
     threading.Thread(
         target=_start_workers, args=(pool, count, ready), name="ingest-start-workers", daemon=True
     ).start()
     return pool
+
+
+def widen_result_pipe(pool: ProcessPoolExecutor) -> None:
+    """Let the pool's result pipe hold :data:`RESULT_PIPE_BYTES` (Linux; elsewhere, or past
+    the system's limit, it stays as it is). Both workers wrote to a full pipe in a tenth of
+    the samples of a bench crawl, idle until the crawl process read it."""
+    writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
+    with contextlib.suppress(AttributeError, OSError):
+        fcntl.fcntl(writer.fileno(), F_SETPIPE_SZ, RESULT_PIPE_BYTES)  # type: ignore[union-attr]
 
 
 #: Set once every worker of a pool from :func:`start_pool` has run its first task.
