@@ -124,6 +124,7 @@ class BatchWriter:
         self.counts: Counter[str] = Counter()
         self.error: BaseException | None = None
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=batch_size * 10)
+        self._hurry = threading.Event()  # close() is waiting: no more lingering
         self._thread = threading.Thread(target=self._run, name="ingest-writer", daemon=True)
         self._thread.start()
 
@@ -146,6 +147,7 @@ class BatchWriter:
     def close(self) -> Counter[str]:
         """Flush what is queued, stop the thread, return outcome counts."""
         self._queue.put(_STOP)
+        self._hurry.set()
         self._thread.join()
         if self.error is not None:
             raise RuntimeError(f"storage failed: {self.error}")
@@ -181,7 +183,8 @@ class BatchWriter:
 
         Without the pause a crawl's steady trickle makes batches of one or two rows: a commit,
         an FTS5 segment and a thread wake-up per page. The pause costs at most ``linger``
-        seconds of delay before a result is stored."""
+        seconds of delay before a result is stored, and none once ``close`` waits (the last
+        batch of a crawl lingered up to that long after its last page)."""
         batch: list[PageResult] = []
         try:
             item = self._queue.get(timeout=self.interval)
@@ -189,7 +192,7 @@ class BatchWriter:
             return batch, False, None
         lingering = isinstance(item, PageResult) and self.linger > 0
         if lingering and self._queue.qsize() < self.batch_size:
-            time.sleep(self.linger)
+            self._hurry.wait(self.linger)
         while True:
             if item is _STOP:
                 return batch, True, None

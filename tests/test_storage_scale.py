@@ -12,6 +12,8 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+
 from ingest.article import Article
 from ingest.storage import Store
 from ingest.writer import CACHE_KIB, WARM_UP, BatchWriter, cache_kib, warm_up
@@ -169,3 +171,14 @@ def test_the_writer_reads_the_content_hash_index_into_its_cache_first(tmp_path):
     writer = BatchWriter(tmp_path / "news.db", None, linger=0)
     writer.put(page(_article(7)))
     assert writer.close()["new"] == 1
+
+
+@pytest.mark.timeout(60)
+def test_close_stores_the_last_batch_without_lingering(tmp_path):
+    """A crawl's last results were held back the whole pause before close stored them."""
+    path = tmp_path / "news.db"
+    writer = BatchWriter(path, None, batch_size=1000, linger=3600)  # a pause that never ends
+    for i in range(5):
+        writer.put(page(_article(i)))
+    writer.close()  # waits for the hour's pause unless close cuts it short (timeout: fails)
+    assert h.scalar(path, "SELECT count(*) FROM articles") == 5
