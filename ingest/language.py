@@ -158,10 +158,11 @@ KINDRED = (
 
 @functools.cache
 def _identifier() -> Any:
-    """py3langid's model with probabilities normalised, loaded once per process (~1 s)."""
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    """py3langid's model with probabilities normalised, loaded once per process (0.1-0.5 s,
+    see :mod:`ingest.langmodel`)."""
+    from ingest.langmodel import load_identifier
 
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    return load_identifier()
 
 
 def warm_up() -> None:
