@@ -7,6 +7,7 @@ through the on-disk queue; every article must still be stored exactly once.
 
 from __future__ import annotations
 
+import random
 import re
 from pathlib import Path
 
@@ -14,7 +15,8 @@ import pytest
 import scrapy
 from scrapy import Request
 
-from ingest.frontier import Frontier, FrontierMiddleware, _is_article, _to_dict
+import ingest.frontier
+from ingest.frontier import Frontier, FrontierMiddleware, _is_article, _to_dict, fingerprint
 
 from .conftest import rows, run_ingest
 
@@ -97,6 +99,60 @@ def test_off_in_distributed_mode_and_on_request() -> None:
         with pytest.raises(NotConfigured):
             FrontierMiddleware.from_crawler(get_crawler(_Spider, settings))
     assert FrontierMiddleware.from_crawler(get_crawler(_Spider, {})).buffer > 0
+
+
+def _random_urls(count: int, seed: int) -> list[str]:
+    """URL shapes near and inside the fast path: odd hosts and ports, dot segments, doubled
+    slashes, percent escapes, queries, fragments, upper-case hosts, non-ASCII paths."""
+    rnd = random.Random(seed)
+    plain = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._~/-"
+    odd = ["./", "../", "//", "%7e", "%7E", "%2F", "?a=1&b=2", "?b=2&a=1", "#top", "é", ";p=1"]
+    urls = []
+    for _ in range(count):
+        host = "".join(rnd.choice("abc0.-") for _ in range(rnd.randint(1, 10)))
+        host = host.upper() if rnd.random() < 0.05 else host
+        port = rnd.choice(["", "", ":80", ":443", ":8080", ":00080"])
+        path = "/" + "".join(
+            rnd.choice(plain) if rnd.random() < 0.8 else rnd.choice(odd)
+            for _ in range(rnd.randint(0, 24))
+        )
+        urls.append(rnd.choice(["http://", "https://"]) + host + port + path)
+    return urls
+
+
+def test_fingerprint_is_scrapys_for_every_url() -> None:
+    from scrapy.utils.test import get_crawler
+
+    crawler = get_crawler(_Spider, {})
+    scrapy_fp = crawler.request_fingerprinter.fingerprint
+    urls = _random_urls(30_000, seed=7)
+    urls += ["http://127.0.0.1:8731/2021/03/04/ferry-council-vote/", "https://news.example/a"]
+    compared = fast = 0
+    for url in urls:
+        try:
+            request = Request(url)
+        except ValueError:
+            continue
+        compared += 1
+        fast += bool(ingest.frontier._CANONICAL_URL.fullmatch(request.url))
+        assert fingerprint(crawler, request) == scrapy_fp(request), url
+    post = Request("http://127.0.0.1/a", method="POST", body=b"x=1")
+    verbatim = Request("http://127.0.0.1/a/./b", meta={"verbatim_url": True})
+    for request in (post, verbatim):
+        assert fingerprint(crawler, request) == scrapy_fp(request)
+    assert compared > 25_000 and fast > 5_000  # both paths were taken many times
+
+
+def test_another_fingerprinter_is_used_as_it_is() -> None:
+    from scrapy.utils.test import get_crawler
+
+    class ByPath:
+        def fingerprint(self, request: Request) -> bytes:
+            return request.url.rsplit("/", 1)[-1].encode()
+
+    crawler = get_crawler(_Spider, {})
+    crawler.request_fingerprinter = ByPath()
+    assert fingerprint(crawler, Request("http://127.0.0.1/a/story")) == b"story"
 
 
 @pytest.fixture(scope="module")
