@@ -54,6 +54,10 @@ SETTLED_OUTCOMES = (*STORED_OUTCOMES, "duplicate", "not_article", "empty", "payw
 SITEMAP_SLICE = 0.002
 #: Entries of a sitemap judged at once for a source with ``max_articles`` (then twice as many).
 SITEMAP_CHUNK = 5000
+#: Sitemaps up to this size (as fetched) are judged in a thread of the crawl while the
+#: extraction workers are still starting; a bigger one waits for them: judging a million
+#: entries here held the reactor's GIL for seconds and the crawl process's memory rose 75 MB.
+THREAD_SITEMAP_BYTES = 1_000_000
 #: Record kind of ``_sitemap_records``: the document is broken (the reason follows).
 BAD_SITEMAP = "bad"
 _HREF = re.compile(r"""<a\b[^>]*?\shref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
@@ -325,9 +329,10 @@ class NewsSpider(scrapy.Spider):
         ``[BAD_SITEMAP, why]`` if the document is broken.
 
         The sitemap is judged in an extraction worker (here when extraction runs in this
-        process; in a thread while the workers are still starting, so the first sitemap does
-        not wait a second for them). For a source with ``max_articles``, in growing slices:
-        reading stops soon after the budget is spent, as when entries were judged one by one."""
+        process; in a thread while the workers are still starting, so the first sitemaps do
+        not wait for them, unless they are big: :data:`THREAD_SITEMAP_BYTES`). For a source
+        with ``max_articles``, in growing slices: reading stops soon after the budget is
+        spent, as when entries were judged one by one."""
         extract = self.crawler.get_item_pipeline(ExtractPipeline)
         pool = extract.pool if extract is not None else None
         first, count = 0, SITEMAP_CHUNK if source.max_articles else None
@@ -335,7 +340,8 @@ class NewsSpider(scrapy.Spider):
             args = (response.body, response.url, source, self.max_url_length, first, count)
             if pool is None:
                 records, error, more = discovery.judge_sitemap(*args)
-            elif not workers_ready(pool):  # the first sitemaps: a thread, not a wait
+            elif not workers_ready(pool) and len(response.body) <= THREAD_SITEMAP_BYTES:
+                # the first sitemaps: a thread, not a wait for the workers
                 records, error, more = await asyncio.to_thread(discovery.judge_sitemap, *args)
             else:
                 loop = asyncio.get_running_loop()
