@@ -7,7 +7,6 @@ to the batch writer and records the run.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import sqlite3
@@ -22,9 +21,9 @@ from scrapy.utils.defer import deferred_from_coro
 from ingest.errors import LockedError
 from ingest.health import DEGRADED, assess
 from ingest.lock import DbLock, close_dead_runs
-from ingest.process import process_kept_page, with_body
+from ingest.process import process_kept_pages, with_body
 from ingest.storage import Store
-from ingest.workers import extraction_pool
+from ingest.workers import Batches, extraction_pool
 from ingest.writer import BatchWriter
 
 log = logging.getLogger(__name__)
@@ -32,11 +31,13 @@ log = logging.getLogger(__name__)
 
 class ExtractPipeline:
     """Runs :func:`ingest.process.process_page` on every fetched page, off the reactor thread
-    (through :func:`~ingest.process.process_kept_page`: the page stays here meanwhile)."""
+    (through :func:`~ingest.process.process_kept_page`: the page stays here meanwhile), the
+    pages of one turn of the event loop in one task (:class:`~ingest.workers.Batches`)."""
 
     def __init__(self, workers: int | None) -> None:
         self.workers = workers
         self.pool: Executor | None = None
+        self.batches: Batches[dict[str, Any], dict[str, Any]] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
@@ -45,6 +46,7 @@ class ExtractPipeline:
 
     def open_spider(self, spider: Spider | None = None) -> None:
         self.pool = extraction_pool(self.workers)
+        self.batches = Batches(self.pool, process_kept_pages)
 
     def close_spider(self, spider: Spider | None = None) -> None:
         if self.pool is not None:
@@ -55,9 +57,8 @@ class ExtractPipeline:
     ) -> dict[str, Any]:
         if item.get("type") != "page":
             return item
-        loop = asyncio.get_running_loop()
-        result = await loop.run_in_executor(self.pool, process_kept_page, item)
-        return with_body(result, item)
+        assert self.batches is not None
+        return with_body(await self.batches.call(item), item)
 
 
 class StorePipeline:

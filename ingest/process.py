@@ -90,6 +90,12 @@ def process_kept_page(page: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def process_kept_pages(pages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """:func:`process_kept_page` of each page, as one task of the pool (see
+    :class:`ingest.workers.Batches`)."""
+    return [process_kept_page(page) for page in pages]
+
+
 def with_body(result: dict[str, Any], page: dict[str, Any]) -> dict[str, Any]:
     """A result of :func:`process_kept_page` with the raw copy it named put back."""
     if result.get("html_gz") == SAME_AS_BODY:

@@ -33,3 +33,52 @@ def test_pool_workers_start_and_results_come_back_through_a_wide_pipe(pool) -> N
     reader = pool._result_queue._reader.fileno()
     assert fcntl.fcntl(reader, F_GETPIPE_SZ) == workers.RESULT_PIPE_BYTES
     assert sys.getswitchinterval() <= workers.SWITCH_INTERVAL
+
+
+def _doubled(numbers: list[int]) -> list[tuple[int, int]]:
+    """Each number doubled, with the size of the batch it came in."""
+    return [(2 * n, len(numbers)) for n in numbers]
+
+
+def _failing(numbers: list[int]) -> list[int]:
+    raise ValueError(f"no good: {numbers}")
+
+
+def test_calls_of_one_turn_go_as_few_tasks_and_each_gets_its_own_result() -> None:
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    async def crawl() -> list[tuple[int, int]]:
+        batches = workers.Batches(pool, _doubled, size=8)
+        first = await asyncio.gather(*(batches.call(n) for n in range(20)))  # one turn
+        alone = await batches.call(100)  # a call on its own is not held back
+        return [*first, alone]
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = asyncio.run(crawl())
+    assert [value for value, _ in results] == [2 * n for n in range(20)] + [200]
+    assert [size for _, size in results] == [8] * 16 + [4] * 4 + [1]
+
+
+def test_a_failed_task_fails_each_call_and_a_closed_pool_fails_at_once() -> None:
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    async def calls(batches: workers.Batches) -> list:
+        return await asyncio.gather(*(batches.call(n) for n in range(3)), return_exceptions=True)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        failed = asyncio.run(calls(workers.Batches(pool, _failing)))
+    assert [type(e) for e in failed] == [ValueError] * 3
+    closed = asyncio.run(calls(workers.Batches(pool, _doubled)))  # shut down by the `with`
+    assert [type(e) for e in closed] == [RuntimeError] * 3
+
+
+def test_batches_run_in_worker_processes(pool) -> None:
+    import asyncio
+
+    async def crawl() -> list:
+        batches = workers.Batches(pool, _doubled, size=4)
+        return await asyncio.gather(*(batches.call(n) for n in range(10)))
+
+    assert [value for value, _ in asyncio.run(crawl())] == [2 * n for n in range(10)]
