@@ -130,12 +130,22 @@ def _candidates(body: bytes, content_type: str | None) -> list[str]:
     return names
 
 
+#: Python codecs that are not web page encodings and decode any bytes into text with lone
+#: surrogates (``<meta charset="utf-7">`` and ``+2D0-``), which no UTF-8 file or SQLite
+#: column can hold: such a declaration is ignored, as browsers ignore it.
+NOT_PAGE_ENCODINGS = frozenset(
+    {"utf-7", "unicode-escape", "raw-unicode-escape", "punycode", "idna"}
+)
+
+
 def _normalise(name: str | None) -> str | None:
     if not name:
         return None
     try:
         codec = codecs.lookup(name.strip().lower()).name
     except LookupError:
+        return None
+    if codec in NOT_PAGE_ENCODINGS:
         return None
     # Browsers treat these labels as their supersets (WHATWG Encoding Standard).
     return {
@@ -165,7 +175,8 @@ def _guess(body: bytes) -> tuple[str, str]:
         best = matches.best()
         if best is not None and best.encoding:
             name = _prefer_cp1252(matches, best)
-            return body.decode(name, errors="replace"), name
+            if _normalise(name) is not None:
+                return body.decode(name, errors="replace"), name
     except ImportError:  # pragma: no cover - charset-normalizer comes with scrapy's deps
         pass
     return body.decode("cp1252", errors="replace"), "cp1252"

@@ -35,3 +35,25 @@ def test_missing_charset_uses_meta_then_utf8():
 def test_binary_refused(body):
     with pytest.raises(BinaryContent):
         decode_html(body, "text/html")
+
+
+@pytest.mark.parametrize("label", ["utf-7", "UTF7", "unicode_escape", "raw-unicode-escape"])
+def test_encodings_no_page_uses_are_ignored(label):
+    """utf-7 decodes ``+2D0-`` to a lone surrogate, which no UTF-8 copy or SQLite text holds:
+    the page failed at storing, and with it the pages extracted beside it."""
+    body = f'<html><head><meta charset="{label}"></head><body><p>Ferry +2D0- \\ud83d</p>'
+    text, encoding = decode_html(body.encode("ascii"), f"text/html; charset={label}")
+    assert encoding not in ("utf-7", "unicode-escape", "raw-unicode-escape")
+    assert "+2D0-" in text
+    text.encode("utf-8")  # no lone surrogate
+
+
+def test_a_page_declaring_utf7_is_stored_like_any_other():
+    from ingest.process import process_page
+
+    story = "The council kept the night ferry running through the winter, it said. " * 20
+    body = '<html><head><meta charset="utf-7"><title>Ferry</title></head><body><article>'
+    body += f"<h1>Ferry</h1><p>{story}</p><p>{story} +2D0-</p></article></body></html>"
+    result = process_page({"url": "http://127.0.0.1/a/ferry", "source": "s", "body": body.encode()})
+    assert result["outcome"] == "new"
+    assert "+2D0-" in result["article"]["text"]
