@@ -90,10 +90,17 @@ def process_kept_page(page: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def process_kept_pages(pages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def process_kept_pages(pages: list[dict[str, Any]]) -> list[dict[str, Any] | Exception]:
     """:func:`process_kept_page` of each page, as one task of the pool (see
-    :class:`ingest.workers.Batches`)."""
-    return [process_kept_page(page) for page in pages]
+    :class:`ingest.workers.Batches`); a page that raises gives its exception in its place, so
+    it fails alone and the other pages of the batch are stored."""
+    results: list[dict[str, Any] | Exception] = []
+    for page in pages:
+        try:
+            results.append(process_kept_page(page))
+        except Exception as exc:  # noqa: BLE001 - handed back to that page's caller
+            results.append(exc)
+    return results
 
 
 def with_body(result: dict[str, Any], page: dict[str, Any]) -> dict[str, Any]:

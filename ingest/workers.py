@@ -41,7 +41,7 @@ SWITCH_INTERVAL = 0.001
 #: Bytes the result pipe holds (Linux's default: 64 KiB, three or four results), so a worker
 #: seldom waits to write a result while the crawl process is busy elsewhere.
 RESULT_PIPE_BYTES = 1 << 20
-F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
+F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", None)  # Linux only
 
 
 def start_fork_server() -> None:
@@ -86,6 +86,8 @@ def widen_result_pipe(pool: ProcessPoolExecutor) -> None:
     the system's limit, it stays as it is). Both workers wrote to a full pipe in a tenth of
     the samples of a bench crawl, idle until the crawl process read it."""
     writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
+    if F_SETPIPE_SZ is None:
+        return
     with contextlib.suppress(AttributeError, OSError):
         fcntl.fcntl(writer.fileno(), F_SETPIPE_SZ, RESULT_PIPE_BYTES)  # type: ignore[union-attr]
 
@@ -134,8 +136,9 @@ class Batches(Generic[Arg, Result]):
     threads hand it on (the executor's manager, its queue feeder, the reactor that takes the
     result back), each waiting for the GIL. A crawl's pages arrive in bursts, several in one
     turn of the loop; sent together they cost that once (bench crawl: 1 CPU-s less in 15).
-    ``many`` takes a list of arguments and returns their results in order; it runs in the
-    pool, so it must be picklable (a module-level function)."""
+    ``many`` takes a list of arguments and returns their results in order (an exception in
+    a call's place fails that call alone); it runs in the pool, so it must be picklable (a
+    module-level function)."""
 
     def __init__(
         self,
@@ -180,14 +183,24 @@ def _hand_back(loop: asyncio.AbstractEventLoop, batch: list[Any], done: Future[A
 
 
 def _finish(batch: list[tuple[Any, asyncio.Future[Any]]], done: Future[list[Any]]) -> None:
+    """Settle each call of the batch: with its own value, or its own exception when ``many``
+    gave one in its place, or the task's failure. Never leaves a call waiting (the crawl
+    would wait for it at close)."""
     if done.cancelled():
         _settle(batch, asyncio.CancelledError())
     elif done.exception() is not None:
         _settle(batch, done.exception())  # type: ignore[arg-type]
     else:
-        for (_, result), value in zip(batch, done.result(), strict=True):
-            if not result.done():
-                result.set_result(value)
+        try:
+            for (_, result), value in zip(batch, done.result(), strict=True):
+                if result.done():
+                    continue
+                if isinstance(value, BaseException):
+                    result.set_exception(value)
+                else:
+                    result.set_result(value)
+        except Exception as exc:  # noqa: BLE001 - e.g. fewer results than calls
+            _settle(batch, exc)
 
 
 def _settle(batch: list[tuple[Any, asyncio.Future[Any]]], exc: BaseException) -> None:

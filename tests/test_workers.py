@@ -82,3 +82,25 @@ def test_batches_run_in_worker_processes(pool) -> None:
         return await asyncio.gather(*(batches.call(n) for n in range(10)))
 
     assert [value for value, _ in asyncio.run(crawl())] == [2 * n for n in range(10)]
+
+
+def _half_failing(numbers: list[int]) -> list:
+    return [ValueError(f"odd {n}") if n % 2 else n for n in numbers]
+
+
+def _short(numbers: list[int]) -> list[int]:
+    return numbers[:-1]
+
+
+def test_a_failed_call_fails_alone_and_a_short_answer_leaves_no_call_waiting() -> None:
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    async def calls(batches: workers.Batches) -> list:
+        return await asyncio.gather(*(batches.call(n) for n in range(4)), return_exceptions=True)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        mixed = asyncio.run(calls(workers.Batches(pool, _half_failing)))
+        short = asyncio.run(asyncio.wait_for(calls(workers.Batches(pool, _short)), 30))
+    assert [m if isinstance(m, int) else type(m) for m in mixed] == [0, ValueError, 2, ValueError]
+    assert [type(s) for s in short] == [int, int, int, ValueError]  # none left waiting
