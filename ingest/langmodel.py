@@ -15,6 +15,7 @@ import contextlib
 import logging
 import os
 import tempfile
+import time
 import zipfile
 from array import array
 from importlib.metadata import PackageNotFoundError, version
@@ -27,12 +28,16 @@ log = logging.getLogger(__name__)
 _FIELDS = ("ptc", "pc", "classes", "nextmove", "row", "output")
 
 
-def cache_dir() -> Path:
-    """Where the unpacked model is kept."""
+def cache_dir() -> Path | None:
+    """Where the unpacked model is kept (None: no home directory to keep it in)."""
     if os.environ.get("INGEST_CACHE_DIR"):
         return Path(os.environ["INGEST_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "news-ingest"
+    if os.environ.get("XDG_CACHE_HOME"):
+        return Path(os.environ["XDG_CACHE_HOME"]) / "news-ingest"
+    try:
+        return Path.home() / ".cache" / "news-ingest"
+    except (RuntimeError, KeyError, OSError):  # no HOME and a uid without a passwd entry
+        return None
 
 
 def load_identifier(cache: Path | None = None) -> Any:
@@ -42,7 +47,8 @@ def load_identifier(cache: Path | None = None) -> Any:
     from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
     model = Path(MODEL_DIR) / MODEL_FILE
-    copy = _copy_path(cache or cache_dir(), model)
+    cache = cache or cache_dir()
+    copy = _copy_path(cache, model) if cache is not None else None
     if copy is not None and copy.exists():
         try:
             return _read_copy(copy, LanguageIdentifier)
@@ -92,7 +98,7 @@ def _write_copy(copy: Path, identifier: Any) -> None:
         return  # another layout than this module reads back
     try:
         copy.parent.mkdir(parents=True, exist_ok=True)
-        handle, partial = tempfile.mkstemp(dir=copy.parent, suffix=".tmp")
+        handle, partial = tempfile.mkstemp(dir=copy.parent, prefix="py3langid-", suffix=".npz.tmp")
     except OSError as exc:
         log.debug("language model copy not written to %s: %s", copy.parent, exc)
         return
@@ -107,8 +113,30 @@ def _write_copy(copy: Path, identifier: Any) -> None:
                 row=np.frombuffer(identifier.tk_row, dtype=np.uint16),
                 output=np.asarray(identifier.tk_output, dtype=np.int32),
             )
+        os.chmod(partial, 0o666 & ~_umask())  # as any file: others sharing the cache read it
         os.replace(partial, copy)
+        _remove_others(copy)
     except OSError as exc:
         log.debug("language model copy not written to %s: %s", copy, exc)
         with contextlib.suppress(OSError):
             os.unlink(partial)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _remove_others(copy: Path) -> None:
+    """Copies of other model versions, and partial copies of writers killed over an hour ago:
+    68 MB each, never read again."""
+    stale = time.time() - 3600
+    for path in copy.parent.glob("py3langid-*.npz"):
+        if path != copy:
+            with contextlib.suppress(OSError):
+                path.unlink()
+    for path in copy.parent.glob("py3langid-*.npz.tmp"):
+        with contextlib.suppress(OSError):
+            if path.stat().st_mtime < stale:
+                path.unlink()

@@ -68,3 +68,23 @@ def test_the_cache_directory_follows_the_environment(monkeypatch, tmp_path: Path
     assert cache_dir() == tmp_path / "news-ingest"
     monkeypatch.setenv("INGEST_CACHE_DIR", str(tmp_path / "mine"))
     assert cache_dir() == tmp_path / "mine"
+
+
+def test_no_home_directory_means_no_cache(monkeypatch, from_model) -> None:
+    def homeless() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    for name in ("INGEST_CACHE_DIR", "XDG_CACHE_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(Path, "home", staticmethod(homeless))
+    assert cache_dir() is None
+    _same(from_model, load_identifier())
+
+
+def test_a_new_copy_replaces_the_copies_of_other_versions(tmp_path: Path, from_model) -> None:
+    old = tmp_path / "py3langid-0.0.1-123-456.npz"
+    old.write_bytes(b"an older model's copy")
+    load_identifier(tmp_path)
+    copies = sorted(p.name for p in tmp_path.iterdir())
+    assert len(copies) == 1 and copies[0] != old.name and copies[0].endswith(".npz")
+    assert (tmp_path / copies[0]).stat().st_mode & 0o044  # readable by others sharing it
