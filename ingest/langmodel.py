@@ -75,9 +75,9 @@ def _read_copy(copy: Path, identifier_class: Any) -> Any:
     with np.load(copy, allow_pickle=False) as data:
         if set(data.files) != set(_FIELDS):
             raise ValueError(f"fields {sorted(data.files)}")
-        nextmove, row = array("I"), array("H")
-        nextmove.frombytes(data["nextmove"].astype(np.uint32, copy=False).tobytes())
-        row.frombytes(data["row"].astype(np.uint16, copy=False).tobytes())
+        nextmove, row = array("I"), array("H")  # from the arrays' memory, no copy between
+        nextmove.frombytes(memoryview(np.ascontiguousarray(data["nextmove"], np.uint32)).cast("B"))
+        row.frombytes(memoryview(np.ascontiguousarray(data["row"], np.uint16)).cast("B"))
         return identifier_class(
             data["ptc"],
             data["pc"],

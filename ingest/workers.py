@@ -85,9 +85,9 @@ def widen_result_pipe(pool: ProcessPoolExecutor) -> None:
     """Let the pool's result pipe hold :data:`RESULT_PIPE_BYTES` (Linux; elsewhere, or past
     the system's limit, it stays as it is). Both workers wrote to a full pipe in a tenth of
     the samples of a bench crawl, idle until the crawl process read it."""
-    writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
     if F_SETPIPE_SZ is None:
         return
+    writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
     with contextlib.suppress(AttributeError, OSError):
         fcntl.fcntl(writer.fileno(), F_SETPIPE_SZ, RESULT_PIPE_BYTES)  # type: ignore[union-attr]
 
