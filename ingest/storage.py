@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest import import_sqlite_utils
-from ingest.defaults import DEFAULT_DB
+from ingest.defaults import DEFAULT_DB, ONE_RUN
 from ingest.errors import UserError
 from ingest.urls import canonicalize, is_amp
 
@@ -420,7 +420,9 @@ class Store:
     def run_counts(self, run_id: int) -> Counter[str]:
         """Outcome counts of one run, from the fetch log."""
         rows = self.db.execute(
-            "SELECT outcome, count(*) FROM fetch_log WHERE run_id = ? GROUP BY outcome", [run_id]
+            "SELECT outcome, count(*) FROM fetch_log"
+            f" WHERE {ONE_RUN.format(column='run_id')} GROUP BY outcome",
+            [run_id],
         )
         return Counter(dict(rows.fetchall()))
 

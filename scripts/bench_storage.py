@@ -30,7 +30,8 @@
    127.0.0.1) with ``ingest crawl`` into an empty database and into the big one, in turns,
    ``--crawl-rounds`` times each, and prints pages per second and CPU per page of both: what a
    user sees of the database's size in a whole crawl, where storing is one part of the work.
-   The crawl's rows are taken out of the big database after each of its rounds.
+   Each round crawls a site built for it (new URLs and texts), whose articles stay in the big
+   database as a scheduled run's would.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ import hashlib
 import json
 import os
 import random
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -48,6 +50,8 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -461,32 +465,45 @@ def cli_search_ms(path: Path, words: str = "harbour ferry", repeat: int = 3) -> 
 def crawl_cost(
     big: Path, rounds: int = 3, articles: int = 3000, port: int = 8731
 ) -> dict[str, Any]:
-    """``ingest crawl`` of the benchmark's news site (scripts/bench.py, served by nginx when
+    """``ingest crawl`` of a benchmark news site (scripts/bench.py, served by nginx when
     installed) into an empty database and into ``big``, in turns: what a user sees of the
     database's size, start-up included (the writer reads the content-hash index into its
     cache, and every sitemap entry is looked up among a million stored URLs).
 
-    The crawl's rows are removed from ``big`` after each of its rounds (by rowid, as
-    ``--remove-inserted`` does), so that every round crawls the same site anew."""
-    import bench  # scripts/bench.py: the site, its server and the measured run
-
+    Each round builds a site of its own (a generator seed not used before on ``big``: new
+    URLs, new texts), which both databases crawl; its articles stay in ``big``, as the next
+    scheduled run's would. Taking a crawl's rows out again instead would leave scattered free
+    pages and full-text delete markers that the next round pays for and no crawl meets."""
     out = big.parent / "storage-crawl"
     out.mkdir(parents=True, exist_ok=True)
-    site = big.parent / f"site-{articles}"
-    bench.ensure_site(site, articles, "wordpress", 0, f"http://{bench.HOST}:{port}", False)
+    sources = out / "sources.toml"
     runs: dict[str, list[dict[str, Any]]] = {"empty": [], "big": []}
-    with bench.serving(site, "auto", port) as (base, server, _cpu):
-        print(f"storage: crawling {site} ({server}) into an empty database and into {big}")
-        sources = out / "sources.toml"
-        sources.write_text(
-            f'[sources.bench]\ndomains = ["127.0.0.1"]\nsitemaps = ["{base}/sitemap_index.xml"]\n'
-            "robots_sitemaps = false\n"
-        )
-        for number in range(rounds):
+    first_seed = 1_000_000 + _count(big)  # grows with every run: a new site each round
+    for number in range(rounds):
+        with _round_site(out, articles, first_seed + number, port) as base:
+            sources.write_text(
+                f'[sources.bench]\ndomains = ["127.0.0.1"]\n'
+                f'sitemaps = ["{base}/sitemap_index.xml"]\nrobots_sitemaps = false\n'
+            )
             for name in ("empty", "big") if number % 2 == 0 else ("big", "empty"):
                 runs[name].append(_crawl_round(name, big, out, sources))
                 print(f"  round {number + 1} {name}: {runs[name][-1]['pages_per_s']} pages/s")
     return _crawl_figures(runs)
+
+
+@contextmanager
+def _round_site(out: Path, articles: int, seed: int, port: int) -> Iterator[str]:
+    """Build the site of one crawl round, serve it, yield its origin; remove it afterwards."""
+    import bench  # scripts/bench.py: the site, its server and the measured run
+
+    site = out / f"site-{seed}"
+    bench.ensure_site(site, articles, "wordpress", seed, f"http://{bench.HOST}:{port}", True)
+    try:
+        with bench.serving(site, "auto", port) as (base, server, _cpu):
+            print(f"storage: crawling {site} ({server}) into an empty database and the big one")
+            yield base
+    finally:
+        shutil.rmtree(site, ignore_errors=True)
 
 
 def _crawl_round(name: str, big: Path, out: Path, sources: Path) -> dict[str, Any]:
@@ -512,8 +529,6 @@ def _crawl_round(name: str, big: Path, out: Path, sources: Path) -> dict[str, An
     fetched = bench._scalar(
         db, f"SELECT count(*) FROM fetch_log WHERE id > {marks['fetch_log']} AND outcome = 'new'"
     )
-    if name == "big":
-        remove_fresh(db, marks)
     return {
         "pages": fetched,
         "wall_s": figures["wall_s"],

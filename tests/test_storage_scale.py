@@ -182,3 +182,52 @@ def test_close_stores_the_last_batch_without_lingering(tmp_path):
         writer.put(page(_article(i)))
     writer.close()  # waits for the hour's pause unless close cuts it short (timeout: fails)
     assert h.scalar(path, "SELECT count(*) FROM articles") == 5
+
+
+def test_a_run_s_figures_read_its_own_rows_whatever_the_statistics_say(tmp_path, monkeypatch):
+    """After ``ANALYZE`` on a database whose first run logged nearly every page, sqlite_stat1
+    says a run id matches a million rows; the figures of a later run (health at its end, run
+    counts, the web UI's per-source run, the recovery of a killed run) must still read that
+    run's rows through the index instead of scanning the whole log."""
+    from ingest import health, lock, query
+
+    db = tmp_path / "news.db"
+    store = Store(db)
+    first = store.start_run(["daily"])
+    store.write_batch(first, [page(_article(i)) for i in range(60)])
+    later = store.start_run(["daily"])
+    store.write_batch(later, [page(_article(i)) for i in range(60, 63)])
+    store.db.execute("ANALYZE")
+    store.db.execute(
+        "UPDATE sqlite_stat1 SET stat = '1000000 1000000 1000000'"
+        " WHERE idx = 'idx_fetch_log_run_id_outcome'"
+    )
+    store.db.conn.commit()
+    store.close()
+
+    store = Store(db)  # statistics are read when a connection opens
+    statements: list[str] = []
+    store.db.conn.set_trace_callback(statements.append)
+    assert sum(h.new for h in health.measure(store, later).values()) == 3
+    assert store.run_counts(later)["new"] == 3
+    assert query._run_for_source(store.db.conn, later, "daily")["id"] == later
+    store.db.conn.set_trace_callback(None)
+    store.db.execute("UPDATE runs SET status = 'running', pid = 2147483600 WHERE id = ?", [later])
+    store.db.conn.commit()
+    store.close()
+
+    class TracedStore(Store):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)
+            self.db.conn.set_trace_callback(statements.append)
+
+    monkeypatch.setattr(lock, "Store", TracedStore)
+    assert later in lock.close_dead_runs(db)  # reads the killed run's last fetch
+
+    logged = [sql for sql in statements if "fetch_log" in sql and sql.lstrip().startswith("SELECT")]
+    assert len(logged) >= 4
+    check = Store(db)
+    for sql in logged:
+        steps = " / ".join(row[3] for row in check.db.execute("EXPLAIN QUERY PLAN " + sql))
+        assert "idx_fetch_log_run_id_outcome" in steps, (sql, steps)
+    check.close()
