@@ -543,7 +543,7 @@ def _crawl_figures(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     """Medians per database and the ratio of pages per second (empty over big: above 1 when
     the big database slows the crawl)."""
     medians = {
-        name: {key: statistics.median(r[key] for r in found) for key in found[0]}
+        name: {key: round(statistics.median(r[key] for r in found), 3) for key in found[0]}
         for name, found in runs.items()
     }
     ratio = round(medians["empty"]["pages_per_s"] / medians["big"]["pages_per_s"], 2)
