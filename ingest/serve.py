@@ -16,6 +16,7 @@ import sqlite3
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from ingest.errors import UserError
 from ingest.query import (
@@ -196,7 +197,7 @@ def serve(
     ds = datasette(db)
     check_port(host, port)
     asyncio.run(ds.invoke_startup())
-    app = read_only(ds.app())
+    app = read_only(wordless_searches_dropped(ds.app()))
     config = uvicorn.Config(app, host=host, port=port, log_level=log_level, lifespan="on")
     uvicorn.Server(config).run()
 
@@ -222,6 +223,31 @@ def read_only(app: ASGIApp) -> ASGIApp:
         await app(scope, receive, send)
 
     return guarded
+
+
+def wordless_searches_dropped(app: ASGIApp) -> ASGIApp:
+    """``app`` with table searches that hold no words (only quotes or spaces) taken out.
+
+    Datasette 0.65 escapes what is typed in a table's search box into an FTS5 query, and a
+    lone ``"`` (or ``""``, or a space) escapes to an empty one: a 400 "fts5: syntax error"
+    and a traceback in the server's log. Such a search asks for nothing, so the table is
+    shown as for an empty box; anything with a word in it goes through untouched.
+    """
+    from datasette.utils import escape_fts
+
+    def wordless(name: str, value: str) -> bool:
+        searched = name == "_search" or (name.startswith("_search_") and name != "_searchmode")
+        return searched and not escape_fts(value).strip()
+
+    async def cleaned(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and b"_search" in scope.get("query_string", b""):
+            pairs = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+            kept = [(name, value) for name, value in pairs if not wordless(name, value)]
+            if len(kept) < len(pairs):
+                scope = {**scope, "query_string": urlencode(kept).encode("latin-1")}
+        await app(scope, receive, send)
+
+    return cleaned
 
 
 def check_port(host: str, port: int) -> None:
