@@ -13,7 +13,6 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ingest import crawl as crawl_lib
 from ingest.demo import DEMO_PORTS, DEMO_SITES, build_demo, serve_demo, sources_toml
 from ingest.query import fts_query, search
 
@@ -54,9 +53,11 @@ def demo_command(db: str, serve: bool, query: str) -> None:
                 _crawl_hint(console, db, bases)
                 _wait_forever(console)
                 return
+            from ingest.crawl import crawl  # Scrapy: imported only when a crawl runs
+
             sources_file = _write_sources(db, bases)
             console.print(f"crawling {len(DEMO_SITES)} sites into {db} ...")
-            row = crawl_lib.crawl(db, sources_file=sources_file, settings={"LOG_LEVEL": "WARNING"})
+            row = crawl(db, sources_file=sources_file, settings={"LOG_LEVEL": "WARNING"})
     show(console, db, row, query)
 
 

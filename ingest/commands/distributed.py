@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import signal
+from typing import TYPE_CHECKING
 
 import click
 
-from ingest import distributed
 from ingest.commands.options import db_option, redis_option
+
+if TYPE_CHECKING:
+    from ingest.distributed import DrainStats
 
 
 @click.command("drain")
@@ -59,6 +62,8 @@ def drain(
         raise click.UsageError(
             "--json goes with --status: ingest drain --redis URL --status --json"
         )
+    from ingest import distributed  # redis: imported only when a drain runs (--help stays quick)
+
     server = distributed.connect(redis_url)
     if status:
         data = distributed.status(server)
@@ -81,7 +86,7 @@ def _progress():
     """A progress callback that prints at most one line per finished run or 1,000 results."""
     last = {"results": 0, "runs": 0}
 
-    def show(stats: distributed.DrainStats) -> None:
+    def show(stats: DrainStats) -> None:
         if stats.results - last["results"] >= 1000 or stats.runs_finished != last["runs"]:
             last.update(results=stats.results, runs=stats.runs_finished)
             click.echo(f"  {stats.results} results stored, {stats.runs_finished} runs finished")
