@@ -60,20 +60,49 @@ def start_fork_server() -> None:
         signal.signal(signal.SIGINT, previous)
 
 
+class ExtractionPool(ProcessPoolExecutor):
+    """A process pool that runs this process at :data:`SWITCH_INTERVAL` while it is open.
+
+    The interval is process-wide: the first open pool saves the one it found and the last to
+    shut down puts it back, so that a program that crawls and then does other work (a
+    notebook, ``ingest reclean`` called from a script) gets Python's own back."""
+
+    _open = 0
+    _saved = 0.0
+    _lock = threading.Lock()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        with ExtractionPool._lock:
+            if ExtractionPool._open == 0:
+                ExtractionPool._saved = sys.getswitchinterval()
+            ExtractionPool._open += 1
+            sys.setswitchinterval(min(ExtractionPool._saved, SWITCH_INTERVAL))
+        self._switching = True
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        super().shutdown(wait=wait, cancel_futures=cancel_futures)
+        with ExtractionPool._lock:
+            if self._switching:  # shutdown may be called more than once
+                self._switching = False
+                ExtractionPool._open -= 1
+                if ExtractionPool._open == 0:
+                    sys.setswitchinterval(ExtractionPool._saved)
+
+
 def start_pool(count: int) -> ProcessPoolExecutor:
     """A pool of ``count`` extraction workers, started at once from a thread (each start waits
     for the fork server) so that they are ready before the first page arrives."""
     from ingest.process import warm_up_worker  # not before the fork server starts: it is slow
 
     start_fork_server()
-    pool = ProcessPoolExecutor(
+    pool = ExtractionPool(
         max_workers=count,
         mp_context=multiprocessing.get_context("forkserver"),
         initializer=warm_up_worker,
         initargs=(os.getpid(),),
     )
     widen_result_pipe(pool)
-    sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
     ready = _READY[pool] = threading.Event()
     threading.Thread(
         target=_start_workers, args=(pool, count, ready), name="ingest-start-workers", daemon=True

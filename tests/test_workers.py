@@ -104,3 +104,19 @@ def test_a_failed_call_fails_alone_and_a_short_answer_leaves_no_call_waiting() -
         short = asyncio.run(asyncio.wait_for(calls(workers.Batches(pool, _short)), 30))
     assert [m if isinstance(m, int) else type(m) for m in mixed] == [0, ValueError, 2, ValueError]
     assert [type(s) for s in short] == [int, int, int, ValueError]  # none left waiting
+
+
+def test_the_switch_interval_is_python_s_own_again_once_the_last_pool_is_shut() -> None:
+    found = sys.getswitchinterval()
+    sys.setswitchinterval(0.005)
+    try:
+        first = workers.start_pool(1)
+        second = workers.start_pool(1)
+        assert sys.getswitchinterval() == workers.SWITCH_INTERVAL
+        first.shutdown(wait=True)
+        first.shutdown(wait=True)  # twice: still counted once
+        assert sys.getswitchinterval() == workers.SWITCH_INTERVAL  # the second still runs
+        second.shutdown(wait=True)
+        assert sys.getswitchinterval() == 0.005
+    finally:
+        sys.setswitchinterval(found)
