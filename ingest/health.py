@@ -26,7 +26,7 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ingest.defaults import ONE_RUN
+from ingest.defaults import one_run
 from ingest.storage import Store
 
 #: Exit status of ``ingest crawl`` when the run finished but a source looks broken.
@@ -93,7 +93,7 @@ def measure(store: Store, run_id: int) -> dict[str, SourceHealth]:
         "SELECT f.source, f.outcome, f.http_status, a.word_count, a.published_at "
         "FROM fetch_log f LEFT JOIN articles a "
         "ON a.url = f.article_url AND f.outcome IN ('new', 'updated', 'unchanged') "
-        f"WHERE {ONE_RUN.format(column='f.run_id')}",
+        f"WHERE {one_run('f.run_id')}",
         [run_id],
     )
     figures: dict[str, SourceHealth] = defaultdict(SourceHealth)

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from ingest.defaults import ONE_RUN
+from ingest.defaults import one_run
 from ingest.errors import LockedError, UserError
 from ingest.storage import Store, now_iso
 
@@ -250,7 +250,7 @@ def close_dead_runs(db: str | Path, finder: int | None = None) -> list[int]:
             if run_id == finder:
                 continue
             last = store.db.execute(
-                f"SELECT max(fetched_at) FROM fetch_log WHERE {ONE_RUN.format(column='run_id')}",
+                f"SELECT max(fetched_at) FROM fetch_log WHERE {one_run()}",
                 [run_id],
             ).fetchone()[0]
             store.finish_run(

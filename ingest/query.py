@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ingest.defaults import ONE_RUN
+from ingest.defaults import one_run
 from ingest.errors import UserError
 
 #: What each column of ``articles`` holds; shown by ``ingest serve`` and in dataset cards.
@@ -977,7 +977,7 @@ def _run_for_source(conn: sqlite3.Connection, run_id: int, source: str) -> dict[
     outcomes = dict(
         conn.execute(
             "SELECT outcome, count(*) FROM fetch_log"
-            f" WHERE {ONE_RUN.format(column='run_id')} AND source = ?"
+            f" WHERE {one_run()} AND source = ?"
             " GROUP BY outcome ORDER BY outcome",
             [run_id, source],
         ).fetchall()

@@ -236,11 +236,11 @@ def wordless_searches_dropped(app: ASGIApp) -> ASGIApp:
     from datasette.utils import escape_fts
 
     def wordless(name: str, value: str) -> bool:
-        searched = name == "_search" or (name.startswith("_search_") and name != "_searchmode")
+        searched = name == "_search" or name.startswith("_search_")
         return searched and not escape_fts(value).strip()
 
     async def cleaned(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and b"_search" in scope.get("query_string", b""):
+        if scope["type"] == "http" and scope.get("query_string"):  # decoded as Datasette does
             pairs = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
             kept = [(name, value) for name, value in pairs if not wordless(name, value)]
             if len(kept) < len(pairs):

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest import import_sqlite_utils
-from ingest.defaults import DEFAULT_DB, ONE_RUN
+from ingest.defaults import DEFAULT_DB, one_run
 from ingest.errors import UserError
 from ingest.urls import canonicalize, is_amp
 
@@ -420,8 +420,7 @@ class Store:
     def run_counts(self, run_id: int) -> Counter[str]:
         """Outcome counts of one run, from the fetch log."""
         rows = self.db.execute(
-            "SELECT outcome, count(*) FROM fetch_log"
-            f" WHERE {ONE_RUN.format(column='run_id')} GROUP BY outcome",
+            f"SELECT outcome, count(*) FROM fetch_log WHERE {one_run()} GROUP BY outcome",
             [run_id],
         )
         return Counter(dict(rows.fetchall()))

@@ -77,17 +77,19 @@ class ExtractionPool(ProcessPoolExecutor):
             if ExtractionPool._open == 0:
                 ExtractionPool._saved = sys.getswitchinterval()
             ExtractionPool._open += 1
+            self._switching = True
             sys.setswitchinterval(min(ExtractionPool._saved, SWITCH_INTERVAL))
-        self._switching = True
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        super().shutdown(wait=wait, cancel_futures=cancel_futures)
-        with ExtractionPool._lock:
-            if self._switching:  # shutdown may be called more than once
-                self._switching = False
-                ExtractionPool._open -= 1
-                if ExtractionPool._open == 0:
-                    sys.setswitchinterval(ExtractionPool._saved)
+        try:
+            super().shutdown(wait=wait, cancel_futures=cancel_futures)
+        finally:  # even when Ctrl-C cuts the wait short
+            with ExtractionPool._lock:
+                if self._switching:  # shutdown may be called more than once
+                    self._switching = False
+                    ExtractionPool._open -= 1
+                    if ExtractionPool._open == 0:
+                        sys.setswitchinterval(ExtractionPool._saved)
 
 
 def start_pool(count: int) -> ProcessPoolExecutor:

@@ -31,7 +31,7 @@
    ``--crawl-rounds`` times each, and prints pages per second and CPU per page of both: what a
    user sees of the database's size in a whole crawl, where storing is one part of the work.
    Each round crawls a site built for it (new URLs and texts), whose articles stay in the big
-   database as a scheduled run's would.
+   database as a scheduled run's would. ``--crawl-only`` runs these rounds alone.
 """
 
 from __future__ import annotations
@@ -252,6 +252,11 @@ def fresh_results(
             )
         )
     return out
+
+
+def sample_page_gz() -> bytes:
+    """The raw page stored with every inserted article (its size does not vary between trials)."""
+    return gzip.compress(b"<html><body>" + b"<p>page</p>" * 4000 + b"</body></html>")
 
 
 def newest_published(path: Path) -> str:
@@ -478,7 +483,7 @@ def crawl_cost(
     out.mkdir(parents=True, exist_ok=True)
     sources = out / "sources.toml"
     runs: dict[str, list[dict[str, Any]]] = {"empty": [], "big": []}
-    first_seed = 1_000_000 + _count(big)  # grows with every run: a new site each round
+    first_seed = 1_000_000 + article_count(big)  # grows with every run: a new site each round
     for number in range(rounds):
         with _round_site(out, articles, first_seed + number, port) as base:
             sources.write_text(
@@ -497,8 +502,8 @@ def _round_site(out: Path, articles: int, seed: int, port: int) -> Iterator[str]
     import bench  # scripts/bench.py: the site, its server and the measured run
 
     site = out / f"site-{seed}"
-    bench.ensure_site(site, articles, "wordpress", seed, f"http://{bench.HOST}:{port}", True)
     try:
+        bench.ensure_site(site, articles, "wordpress", seed, f"http://{bench.HOST}:{port}", True)
         with bench.serving(site, "auto", port) as (base, server, _cpu):
             print(f"storage: crawling {site} ({server}) into an empty database and the big one")
             yield base
@@ -527,7 +532,9 @@ def _crawl_round(name: str, big: Path, out: Path, sources: Path) -> dict[str, An
     ]
     figures = bench.measured(f"crawl-{name}", cmd, out)
     fetched = bench._scalar(
-        db, f"SELECT count(*) FROM fetch_log WHERE id > {marks['fetch_log']} AND outcome = 'new'"
+        db,
+        f"SELECT count(*) FROM fetch_log WHERE id > {marks['fetch_log']}"
+        " AND outcome IN ('new', 'updated', 'unchanged', 'duplicate')",  # a URL an earlier site had
     )
     return {
         "pages": fetched,
@@ -575,10 +582,11 @@ def run(
     for path in (db, mid) if mid else (db,):
         Store(path).close()  # migrations first, so that they are not timed as inserts
         print(
-            f"storage: {path} holds {_count(path):,} articles ({path.stat().st_size / 1e9:.2f} GB)"
+            f"storage: {path} holds {article_count(path):,} articles"
+            f" ({path.stat().st_size / 1e9:.2f} GB)"
         )
-    held = _count(db)
-    html_gz = gzip.compress(b"<html><body>" + b"<p>page</p>" * 4000 + b"</body></html>")
+    held = article_count(db)
+    html_gz = sample_page_gz()
     trials = []
     for trial in range(repeat):
         offset = 10 * max(rows, held) + trial * inserts
@@ -622,7 +630,7 @@ def run(
             name: round(statistics.fmean(t[name]["mean_us"] for t in trials), 1)
             for name in ("empty", "big")
         },
-        "mid_articles": _count(mid) if mid else None,
+        "mid_articles": article_count(mid) if mid else None,
         "big_over_mid_ratio": statistics.median(t["mid_ratio"] for t in trials) if mid else None,
         "big_over_mid_round_median_ratio": (
             statistics.median(t["mid_median_ratio"] for t in trials) if mid else None
@@ -635,7 +643,7 @@ def run(
     return figures
 
 
-def _count(db: Path) -> int:
+def article_count(db: Path) -> int:
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
         return int(conn.execute("SELECT count(*) FROM articles").fetchone()[0])
@@ -733,9 +741,22 @@ def main(argv: list[str] | None = None) -> int:
         default=3,
         help="`ingest crawl` of the bench site into an empty and the big database, N times each",
     )
+    parser.add_argument(
+        "--crawl-only",
+        action="store_true",
+        help="only the crawl rounds (4.) on the big database as it is: no trials or searches",
+    )
     parser.add_argument("--json", help="also write the figures here")
     args = parser.parse_args(argv)
     db = Path(args.db or ROOT / "bench-out" / f"storage-{args.rows}.db")
+    if args.crawl_only:
+        if not db.exists():
+            raise SystemExit(f"{db}: no such database; run this script without --crawl-only first")
+        crawl = crawl_cost(db, args.crawl_rounds)
+        print_crawl(crawl, article_count(db))
+        if args.json:
+            Path(args.json).write_text(json.dumps(crawl, indent=1))
+        return 0
     figures = run(
         db,
         args.rows,

@@ -4,7 +4,8 @@ scripts/bench_storage.py with parts of the write path taken away, one variant at
     python scripts/bench_storage_parts.py [--db bench-out/storage-1000000.db] [--trials 3]
 
 Variants (each against a fresh empty database and the big one, in turns, as bench_storage's
-trials; the big database is put back as it was after each variant):
+trials; after each variant the big database gets its content-hash index and FTS5 settings
+back, and the merges the variant skipped; the inserted articles stay, as in bench_storage):
 
 - ``as-is``: the write path as a crawl runs it;
 - ``no-hash``: no content-hash index and no duplicate lookup (exact duplicates go unnoticed);
@@ -19,7 +20,6 @@ relies on (duplicates found, searches over few segments, a database that survive
 from __future__ import annotations
 
 import argparse
-import gzip
 import sqlite3
 import statistics
 import sys
@@ -87,27 +87,39 @@ def without(parts: tuple[str, ...], big: Path) -> Iterator[None]:
 
 
 def _restore(big: Path, parts: tuple[str, ...]) -> None:
+    """Give ``big`` back what ``parts`` took away. Also run before the first variant, with
+    every part: a run cut short here (Ctrl-C, a crash) must not leave the shared benchmark
+    database without its index or merges for every later figure."""
     conn = sqlite3.connect(big, isolation_level=None)
     try:
         if "hash" in parts:
             conn.execute(HASH_INDEX)
-        if "merge" in parts:
+        if "merge" in parts and _merges_off(conn):
             conn.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES ('automerge', 16)")
             conn.execute("DELETE FROM articles_fts_config WHERE k = 'crisismerge'")
-            while True:  # the merges the variant skipped, so the next variant starts alike
+            # The skipped merges only: merge levels of 16 segments, as automerge 16 would,
+            # not of 4 (the default of 'usermerge'), so the next variant starts alike.
+            conn.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES ('usermerge', 16)")
+            while True:
                 before = conn.total_changes
                 conn.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES ('merge', 2000)")
                 if conn.total_changes - before < 2:
                     break
+            conn.execute("DELETE FROM articles_fts_config WHERE k = 'usermerge'")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         conn.close()
 
 
+def _merges_off(conn: sqlite3.Connection) -> bool:
+    config = dict(conn.execute("SELECT k, v FROM articles_fts_config").fetchall())
+    return config.get("automerge") == 0 or config.get("crisismerge") == 10000
+
+
 def trial(big: Path, number: int) -> dict[str, dict[str, float]]:
     """One bench_storage insert trial of 4,500 new articles into an empty database and ``big``."""
-    html_gz = gzip.compress(b"<html><body>" + b"<p>page</p>" * 4000 + b"</body></html>")
-    held = bs._count(big)
+    html_gz = bs.sample_page_gz()
+    held = bs.article_count(big)
     results = bs.fresh_results(
         4500, 10 * held + number * 4500, html_gz, "dated", bs.newest_published(big)
     )
@@ -125,7 +137,9 @@ def main(argv: list[str] | None = None) -> int:
     if not big.exists():
         raise SystemExit(f"{big}: no such database; build it with scripts/bench_storage.py first")
     storage.Store(big).close()  # migrations first
-    print(f"storage parts: {bs._count(big):,} articles in {big}; µs per article, mean of rounds")
+    _restore(big, ("hash", "merge"))  # a run cut short while a variant was on
+    held = bs.article_count(big)
+    print(f"storage parts: {held:,} articles in {big}; µs per article, medians of the trials")
     print(f"  {'variant':<10}{'empty':>8}{'big':>8}{'ratio':>7}{'CPU ratio':>11}   trials")
     for name in args.variants:
         ratios, cpu_ratios, empty, full = [], [], [], []

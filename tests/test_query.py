@@ -194,19 +194,3 @@ def test_every_command_help_shows_an_example():
     for name in ("query", "search", "stats", "serve", "export"):
         out = run(name, "--help")
         assert "Example" in out and f"ingest {name}" in out, name
-
-
-def test_the_command_list_imports_neither_scrapy_nor_redis():
-    """``ingest --help`` and every reading command start without the crawler's imports
-    (Scrapy and Twisted, 0.35 s; redis, 0.07 s): the commands import them when they run."""
-    import subprocess
-    import sys
-
-    code = (
-        "import sys\nfrom ingest.cli import cli\n"
-        "try:\n    cli.main(['--help'], standalone_mode=False)\nexcept SystemExit:\n    pass\n"
-        "print(sorted(m for m in ('scrapy', 'twisted', 'redis') if m in sys.modules))"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert "Usage" in done.stdout and "crawl" in done.stdout
-    assert done.stdout.strip().splitlines()[-1] == "[]"
