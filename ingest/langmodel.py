@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import tempfile
+import secrets
 import time
 import zipfile
 from array import array
@@ -96,9 +96,11 @@ def _write_copy(copy: Path, identifier: Any) -> None:
 
     if identifier.tk_nextmove.typecode != "I" or identifier.tk_row.typecode != "H":
         return  # another layout than this module reads back
+    partial = copy.parent / f"py3langid-{os.getpid()}-{secrets.token_hex(4)}.npz.tmp"
     try:
         copy.parent.mkdir(parents=True, exist_ok=True)
-        handle, partial = tempfile.mkstemp(dir=copy.parent, prefix="py3langid-", suffix=".npz.tmp")
+        # 0o666 less the umask, as any file: others sharing the cache read it
+        handle = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     except OSError as exc:
         log.debug("language model copy not written to %s: %s", copy.parent, exc)
         return
@@ -113,19 +115,12 @@ def _write_copy(copy: Path, identifier: Any) -> None:
                 row=np.frombuffer(identifier.tk_row, dtype=np.uint16),
                 output=np.asarray(identifier.tk_output, dtype=np.int32),
             )
-        os.chmod(partial, 0o666 & ~_umask())  # as any file: others sharing the cache read it
         os.replace(partial, copy)
         _remove_others(copy)
     except OSError as exc:
         log.debug("language model copy not written to %s: %s", copy, exc)
         with contextlib.suppress(OSError):
             os.unlink(partial)
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def _remove_others(copy: Path) -> None:
