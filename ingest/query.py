@@ -491,9 +491,10 @@ def fts_query(words: str, *, syntax: bool | None = None) -> str:
     Plain words become quoted tokens that must all appear (``U.S. covid-19`` just works). Text that
     uses FTS5 syntax (``"exact phrase"``, ``OR``, ``NOT``, ``NEAR()``, ``prefix*``, ``title:word``)
     is passed through unless ``syntax=False``; :func:`search` falls back to plain words when SQLite
-    rejects it.
+    rejects it. A NUL character separates words: SQLite reads an FTS5 query as a C string, so a
+    NUL cut it short ("unterminated string" for any quoted token).
     """
-    text = words.strip()
+    text = words.replace("\x00", " ").strip()
     if not text:
         raise UserError('search: no words given; try `ingest search "climate policy"`')
     if syntax or (syntax is None and _FTS_SYNTAX.search(text)):

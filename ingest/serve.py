@@ -197,7 +197,7 @@ def serve(
     ds = datasette(db)
     check_port(host, port)
     asyncio.run(ds.invoke_startup())
-    app = read_only(wordless_searches_dropped(ds.app()))
+    app = read_only(table_searches_cleaned(ds.app()))
     config = uvicorn.Config(app, host=host, port=port, log_level=log_level, lifespan="on")
     uvicorn.Server(config).run()
 
@@ -225,25 +225,31 @@ def read_only(app: ASGIApp) -> ASGIApp:
     return guarded
 
 
-def wordless_searches_dropped(app: ASGIApp) -> ASGIApp:
-    """``app`` with table searches that hold no words (only quotes or spaces) taken out.
+def table_searches_cleaned(app: ASGIApp) -> ASGIApp:
+    """``app`` with the table searches Datasette cannot run made harmless.
 
-    Datasette 0.65 escapes what is typed in a table's search box into an FTS5 query, and a
-    lone ``"`` (or ``""``, or a space) escapes to an empty one: a 400 "fts5: syntax error"
-    and a traceback in the server's log. Such a search asks for nothing, so the table is
-    shown as for an empty box; anything with a word in it goes through untouched.
+    Datasette 0.65 escapes what is typed in a table's search box into an FTS5 query.
+    - A lone ``"`` (or ``""``, or a space) escapes to an empty one: a 400 "fts5: syntax error"
+      and a traceback in the server's log. Such a search asks for nothing, so it is dropped and
+      the table is shown as for an empty box.
+    - A NUL character (``%00``) ends the query early for SQLite, which reads it as a C string:
+      a 400 "unterminated string" for any search holding one. It becomes a space, as the
+      ranked search query (:func:`ingest.query.fts_query`) reads it.
+    Anything else goes through untouched.
     """
     from datasette.utils import escape_fts
 
-    def wordless(name: str, value: str) -> bool:
-        searched = name == "_search" or name.startswith("_search_")
-        return searched and not escape_fts(value).strip()
+    def cleaned_pair(name: str, value: str) -> tuple[str, str] | None:
+        if name != "_search" and not name.startswith("_search_"):
+            return name, value
+        value = value.replace("\x00", " ")
+        return (name, value) if escape_fts(value).strip() else None
 
     async def cleaned(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope.get("query_string"):  # decoded as Datasette does
             pairs = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
-            kept = [(name, value) for name, value in pairs if not wordless(name, value)]
-            if len(kept) < len(pairs):
+            kept = [pair for pair in (cleaned_pair(n, v) for n, v in pairs) if pair]
+            if kept != pairs:
                 scope = {**scope, "query_string": urlencode(kept).encode("latin-1")}
         await app(scope, receive, send)
 

@@ -66,6 +66,15 @@ def test_invalid_fts_syntax_falls_back_to_plain_words(db):
     assert urls(search(db, "nosuchcolumn:budget")) == []
 
 
+def test_a_nul_character_separates_words(db):
+    """SQLite reads an FTS5 query as a C string: a NUL cut "st\\0orm" to an unterminated one."""
+    assert urls(search(db, "harbour\x00rises")) == ["council-budget.html"]
+    assert urls(search(db, '"harbour\x00bridge"')) == ["harbour-bridge.html"]
+    assert fts_query("storm\x00") == '"storm"'
+    with pytest.raises(UserError, match="no words"):
+        fts_query("\x00")
+
+
 def test_filters_source_language_and_dates_in_utc(db):
     assert urls(search(db, "harbour", sources=["zeitung"])) == []
     assert urls(search(db, "harbour OR hafenbrücke", languages="de")) == ["brucke.html"]

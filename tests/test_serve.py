@@ -174,6 +174,19 @@ def test_a_table_search_of_no_words_shows_the_table(server, typed):
     assert storm["rows"][0]["title"] == "Storm closes schools"
 
 
+def test_a_nul_in_a_search_is_a_space(server):
+    """SQLite reads an FTS5 query as a C string: a NUL (``%00``) ended it early, a 400
+    "unterminated string" in a table search and in the ranked search query alike."""
+    base = f"{server['base']}/news/articles.json?_shape=objects"
+    for search in ("_search=storm%00", "_search_title=storm%00closes", "%5Fsearch=%00storm"):
+        hits = get_json(f"{base}&{search}")
+        assert [row["title"] for row in hits["rows"]] == ["Storm closes schools"], search
+    assert get_json(f"{base}&_search=%00")["filtered_table_rows_count"] == 5
+    ranked = f"{server['base']}/news/search.json?source=&language=&_shape=array"
+    assert [row["title"] for row in get_json(f"{ranked}&q=storm%00")] == ["Storm closes schools"]
+    assert get_json(f"{ranked}&q=%00") == []
+
+
 @pytest.mark.parametrize(
     ("method", "path"),
     [
