@@ -37,11 +37,11 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def wait_for(url, proc, timeout=30.0):
+def wait_for(url, proc, log, timeout=30.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise AssertionError(f"ingest serve exited: {proc.stderr.read()}")
+            raise AssertionError(f"ingest serve exited: {log.read_text()}")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 return response.status
@@ -52,20 +52,25 @@ def wait_for(url, proc, timeout=30.0):
 
 @contextlib.contextmanager
 def running_server(db: Path) -> Iterator[dict[str, Any]]:
-    """A real `ingest serve` process for ``db`` on a free port, answering before it is given."""
+    """A real `ingest serve` process for ``db`` on a free port, answering before it is given.
+
+    Its output goes to a file beside ``db`` (``log``), not to a pipe: nobody reads a pipe while
+    the server runs, and a server writing a long traceback to a full one stops answering."""
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ingest", "serve", "--db", str(db), "--port", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
+    log = db.with_name(f"serve-{port}.log")
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "ingest", "serve", "--db", str(db), "--port", str(port)],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_for(f"{base}/-/versions.json", proc)
-        yield {"base": base, "port": port, "db": db, "proc": proc}
+        wait_for(f"{base}/-/versions.json", proc, log)
+        yield {"base": base, "port": port, "db": db, "proc": proc, "log": log}
     finally:
         proc.terminate()
         try:
@@ -185,6 +190,7 @@ def test_a_nul_in_a_search_is_a_space(server):
     ranked = f"{server['base']}/news/search.json?source=&language=&_shape=array"
     assert [row["title"] for row in get_json(f"{ranked}&q=storm%00")] == ["Storm closes schools"]
     assert get_json(f"{ranked}&q=%00") == []
+    assert "unterminated" not in server["log"].read_text()
 
 
 @pytest.mark.parametrize(
