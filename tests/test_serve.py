@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -54,11 +55,13 @@ def wait_for(url, proc, log, timeout=30.0):
 def running_server(db: Path) -> Iterator[dict[str, Any]]:
     """A real `ingest serve` process for ``db`` on a free port, answering before it is given.
 
-    Its output goes to a file beside ``db`` (``log``), not to a pipe: nobody reads a pipe while
-    the server runs, and a server writing a long traceback to a full one stops answering."""
+    Its output goes to a temporary file (``log``), not to a pipe: nobody reads a pipe while the
+    server runs, and a server writing a long traceback to a full one stops answering."""
     port = free_port()
-    log = db.with_name(f"serve-{port}.log")
-    with log.open("w") as out:
+    with tempfile.NamedTemporaryFile(
+        "w", prefix="ingest-serve-", suffix=".log", delete=False
+    ) as out:
+        log = Path(out.name)
         proc = subprocess.Popen(
             [sys.executable, "-m", "ingest", "serve", "--db", str(db), "--port", str(port)],
             cwd=ROOT,
@@ -78,6 +81,7 @@ def running_server(db: Path) -> Iterator[dict[str, Any]]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        log.unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="module")
