@@ -190,11 +190,7 @@ def run_ingest(base: str, out: Path, extra: list[str]) -> dict[str, Any]:
     db = out / "ingest.db"
     _remove_db(db)
     sources = out / "bench-sources.toml"
-    sources.write_text(
-        "# written by scripts/bench.py: the site's sitemap, as for any big news site\n"
-        '[sources.bench]\ndomains = ["127.0.0.1"]\n'
-        f'sitemaps = ["{base}/sitemap_index.xml"]\nrobots_sitemaps = false\n'
-    )
+    sources.write_text(sources_entry(base))
     cmd = [PY, "-m", "ingest", "crawl", "bench", "--sources", str(sources), "--db", str(db), "-v"]
     for setting in extra:
         cmd += ["-s", setting]
@@ -205,6 +201,16 @@ def run_ingest(base: str, out: Path, extra: list[str]) -> dict[str, Any]:
         _rows(db, "SELECT outcome, count(*) FROM fetch_log GROUP BY outcome ORDER BY 2 DESC")
     )
     return figures
+
+
+def sources_entry(base: str) -> str:
+    """The sources file ``ingest crawl bench`` reads for the site served at ``base``: its
+    sitemap, as for any big news site."""
+    return (
+        "# written by scripts/bench.py: the site's sitemap, as for any big news site\n"
+        '[sources.bench]\ndomains = ["127.0.0.1"]\n'
+        f'sitemaps = ["{base}/sitemap_index.xml"]\nrobots_sitemaps = false\n'
+    )
 
 
 def _remove_db(db: Path) -> None:

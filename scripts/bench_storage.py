@@ -479,6 +479,8 @@ def crawl_cost(
     URLs, new texts), which both databases crawl; its articles stay in ``big``, as the next
     scheduled run's would. Taking a crawl's rows out again instead would leave scattered free
     pages and full-text delete markers that the next round pays for and no crawl meets."""
+    import bench  # scripts/bench.py: the site's sources entry
+
     out = big.parent / "storage-crawl"
     out.mkdir(parents=True, exist_ok=True)
     sources = out / "sources.toml"
@@ -486,10 +488,7 @@ def crawl_cost(
     first_seed = 1_000_000 + article_count(big)  # grows with every run: a new site each round
     for number in range(rounds):
         with _round_site(out, articles, first_seed + number, port) as base:
-            sources.write_text(
-                f'[sources.bench]\ndomains = ["127.0.0.1"]\n'
-                f'sitemaps = ["{base}/sitemap_index.xml"]\nrobots_sitemaps = false\n'
-            )
+            sources.write_text(bench.sources_entry(base))
             for name in ("empty", "big") if number % 2 == 0 else ("big", "empty"):
                 runs[name].append(_crawl_round(name, big, out, sources))
                 print(f"  round {number + 1} {name}: {runs[name][-1]['pages_per_s']} pages/s")
