@@ -311,12 +311,15 @@ def print_growth(f: dict[str, Any]) -> None:
         )
 
 
-def extraction_alone(site: Path, urls: Path, pages: int = 1000) -> dict[str, Any]:
-    """``process_page`` per page in a process of its own (scripts/bench_extract.py)."""
+def extraction_alone(site: Path, urls: Path, pages: int = 1000) -> dict[str, Any] | None:
+    """``process_page`` per page in a process of its own (scripts/bench_extract.py); None,
+    with the reason printed, when it cannot be measured (a site too small to warm up on)."""
     cmd = [PY, str(SCRIPTS / "bench_extract.py"), "--site", str(site), "--urls", str(urls)]
-    done = subprocess.run(
-        [*cmd, "--pages", str(pages)], check=True, cwd=ROOT, capture_output=True, text=True
-    )
+    done = subprocess.run([*cmd, "--pages", str(pages)], cwd=ROOT, capture_output=True, text=True)
+    if done.returncode != 0:
+        reason = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        print(f"extraction alone not measured: {reason}")
+        return None
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -392,7 +395,8 @@ def crawl_benchmark(args: argparse.Namespace, out: Path) -> dict[str, Any]:
     if "ingest" in results:
         alone = extraction_alone(site, urls)
         results["extraction_alone"] = alone
-        print_budget(results, alone)
+        if alone is not None:
+            print_budget(results, alone)
     print(f"load average before/after: {load_before[0]:.1f} / {os.getloadavg()[0]:.1f}")
     return {"articles": args.articles, "server": server, "concurrency": conc, "runs": results}
 
