@@ -121,6 +121,7 @@ def export(
     picks and orders columns. ``progress(done, total)`` is called after each batch.
     """
     out = Path(out)
+    _check_target(out, Path(db))
     fmt = _format(format, out)
     names = _fields(fields)
     filters = Filters.build(
@@ -132,7 +133,7 @@ def export(
         search=search,
         limit=limit,
     )
-    _check_out(out, Path(db))
+    _prepare_out(out)
     conn = connect_readonly(db)
     try:
         check_sources(conn, filters.sources)
@@ -196,7 +197,22 @@ def _fields(fields: str | Sequence[str] | None) -> list[str]:
     return names
 
 
-def _check_out(out: Path, db: Path) -> None:
+#: The first bytes of every SQLite database file.
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _check_target(out: Path, db: Path) -> None:
+    """Refuse an ``--out`` that is not a file an export may create or replace.
+
+    An export replaces an existing file of its name: right for the last export of the same
+    dataset, data lost when ``--out`` names the crawl's database or a file of another kind
+    (``--out news.db``, ``--out sources.toml`` typed for ``--db``). So only a file named as an
+    export (.jsonl, .csv, .parquet ...) is replaced, and never a SQLite database."""
+    if str(out) == "-":
+        raise UserError(
+            "--out -: an export writes a file and its dataset card, not standard output; give a "
+            'file name, or stream rows with `ingest query "SELECT ..." --nl`'
+        )
     if out.is_dir():
         raise UserError(f"--out: {out} is a folder; give a file name such as {out}/news.jsonl")
     if db.exists() and out.exists() and out.resolve() == db.resolve():
@@ -205,6 +221,29 @@ def _check_out(out: Path, db: Path) -> None:
         # The file is written under a temporary name and renamed over --out: that would replace
         # a device such as /dev/stdout (as root) or a pipe with a regular file.
         raise UserError(f"--out: {out} is not a regular file (a device or pipe); give a file name")
+    if out.is_file() and _is_sqlite(out):
+        raise UserError(
+            f"--out: {out} is a SQLite database and an export would replace it; give a new file "
+            "name (the database to read from is --db)"
+        )
+    if out.is_file() and out.suffix.lower() not in _SUFFIXES:
+        raise UserError(
+            f"--out: {out} exists and is not an export (.jsonl, .csv, .parquet); give a new file "
+            "name or remove that file first"
+        )
+
+
+def _is_sqlite(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+    except OSError:
+        return False
+
+
+def _prepare_out(out: Path) -> None:
+    """Make room for the export and its card (checked after the filters, so that a mistyped
+    filter creates no folder)."""
     card = out.with_name(out.name + ".card.md")
     if card.is_dir():
         raise UserError(f"--out: the dataset card {card} would replace a folder; move it away")

@@ -124,6 +124,46 @@ def test_export_never_replaces_a_pipe_or_device(db, tmp_path):
     assert not (tmp_path / "pipe.jsonl.card.md").exists()
 
 
+@pytest.mark.parametrize("name", ["other.db", "crawl.parquet"])
+def test_export_never_replaces_a_sqlite_database(db, tmp_path, name):
+    """`--out other.db` (meant as --db) replaced a crawl's database with the export's rows; a
+    database under an export's name (crawl.parquet) is just as much a database."""
+    other = tmp_path / name
+    shutil.copy(db, other)
+    before = other.read_bytes()
+    result = main("export", "--format", "parquet", "--out", other, "--db", db)
+    assert_one_line_error(result, "--out", "SQLite database", "--db")
+    assert other.read_bytes() == before
+    assert not (tmp_path / f"{name}.card.md").exists()
+
+
+def test_export_replaces_only_a_file_named_as_an_export(db, tmp_path):
+    """`--format csv --out sources.toml` replaced the sources file with CSV; a file named as an
+    export (the last export of the same dataset) is replaced as before."""
+    config = tmp_path / "sources.toml"
+    config.write_text('[sources.x]\nstart_urls = ["https://example.com/"]\n')
+    result = main("export", "--format", "csv", "--out", config, "--db", db)
+    assert_one_line_error(result, "--out", "sources.toml", "not an export")
+    assert config.read_text().startswith("[sources.x]")
+    again = tmp_path / "news.csv"
+    again.write_text("an older export\n")
+    assert main("export", "--out", again, "--db", db).returncode == 0
+    assert again.read_text().startswith("url,")
+
+
+def test_export_to_standard_output_says_what_to_use(db, tmp_path, monkeypatch):
+    """`--out -` wrote files named '-' and '-.card.md' in the current folder."""
+    monkeypatch.chdir(tmp_path)
+    result = main("export", "--format", "jsonl", "--out", "-", "--db", db)
+    assert_one_line_error(result, "--out -", "ingest query")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_export_to_a_folder_says_folder_before_format(db, tmp_path):
+    """`--out /tmp` without --format said "'' is not a known format"."""
+    assert_one_line_error(main("export", "--out", tmp_path, "--db", db), "is a folder")
+
+
 def test_export_card_path_taken_by_a_folder_is_one_line(db, tmp_path):
     (tmp_path / "news.jsonl.card.md").mkdir()
     out = tmp_path / "news.jsonl"
