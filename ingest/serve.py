@@ -155,6 +155,20 @@ class _Functions:
         conn.create_function("ingest_match", 1, match, deterministic=True)
 
 
+def _quiet_client_errors() -> None:
+    """Keep a visitor's mistake out of the server's terminal.
+
+    Datasette's default error handler prints a traceback with every local variable (some 180
+    lines) for each error it answers, a 404 or a refused statement included, whenever ``rich``
+    is installed (it is, for the CLI's tables): a few mistyped URLs buried the terminal, and in
+    a pipe nobody read they filled it until the server stopped answering. Without ``rich`` the
+    handler answers client errors silently and still prints a plain traceback for a 500.
+    """
+    import datasette.handle_exception as default_handler
+
+    default_handler.rich = None
+
+
 def datasette(db: str | Path) -> Any:
     """A configured :class:`datasette.app.Datasette` for ``db`` (checked to be ours first)."""
     from datasette import hookimpl
@@ -162,6 +176,7 @@ def datasette(db: str | Path) -> Any:
     from datasette.plugins import pm
 
     connect_readonly(db).close()  # missing, not SQLite, not ours: one clear line
+    _quiet_client_errors()
     if not pm.has_plugin("ingest-functions"):
         hookimpl(_Functions.prepare_connection)
         pm.register(_Functions, name="ingest-functions")

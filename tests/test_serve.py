@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -195,6 +196,21 @@ def test_a_nul_in_a_search_is_a_space(server):
     assert [row["title"] for row in get_json(f"{ranked}&q=storm%00")] == ["Storm closes schools"]
     assert get_json(f"{ranked}&q=%00") == []
     assert "unterminated" not in server["log"].read_text()
+
+
+def test_client_errors_leave_no_traceback_in_the_log(server):
+    """Datasette printed a 180-line traceback with locals for each 404 or refused statement."""
+    for path, status in [
+        ("/news/no_such_table", 404),
+        ("/news.json?sql=delete+from+articles", 400),
+        ("/news.json?sql=select+nonsense+from", 400),
+    ]:
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            urllib.request.urlopen(server["base"] + path, timeout=10)
+        assert caught.value.code == status, path
+    assert get_json(f"{server['base']}/news/articles.json?_shape=objects")["rows"]
+    log = server["log"].read_text()
+    assert "Traceback" not in log and "NotFound" not in log, log[-2000:]
 
 
 @pytest.mark.parametrize(
