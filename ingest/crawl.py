@@ -21,7 +21,13 @@ from scrapy.settings import Settings
 
 from ingest.errors import UserError
 from ingest.lock import DbLock
-from ingest.sources import DEFAULT_SOURCES_FILE, load_sources, select_sources, site_source
+from ingest.sources import (
+    DEFAULT_SOURCES_FILE,
+    check_selection,
+    load_sources,
+    select_sources,
+    site_source,
+)
 from ingest.storage import DEFAULT_DB, Store
 
 
@@ -45,6 +51,7 @@ def check_inputs(
     redis_timeout: float | None = None,
 ) -> None:
     """Validate everything before Scrapy starts, so bad input is one line and nothing runs."""
+    check_selection(names, urls, site)
     if site:
         site_source(site)
     elif urls:

@@ -94,6 +94,25 @@ _KINDS: dict[type | tuple[type, ...], str] = {
 _DOMAIN = re.compile(r"[a-z0-9_.\-]+|[0-9a-f]*:[0-9a-f]*:[0-9a-f:.]*")
 
 
+def check_selection(names: list[str], urls: list[str], site: str | None) -> None:
+    """One kind of selection per crawl: source names, page URLs (``--url``) or a site
+    (``--site``).
+
+    Pages given by URL run as a source of their own (``adhoc``) and a site as one named after
+    its host, so source names given beside them were dropped without a word (an unknown name
+    too), and ``--site`` beside ``--url`` was never crawled."""
+    given = [
+        label
+        for label, value in (("source names", names), ("--url", urls), ("--site", site))
+        if value
+    ]
+    if len(given) > 1:
+        raise ConfigError(
+            f"{' and '.join(given)} given together; a crawl takes one of them: "
+            "run one crawl for each"
+        )
+
+
 def site_source(
     url: str, *, name: str | None = None, depth: int = 2, option: str = "--site"
 ) -> Source:

@@ -32,7 +32,13 @@ from ingest.discovery import BadXML, UnsafeXML
 from ingest.frontier import FrontierMiddleware
 from ingest.pipelines import ExtractPipeline
 from ingest.politeness import slot_settings
-from ingest.sources import Source, load_sources, select_sources, site_source
+from ingest.sources import (
+    Source,
+    check_selection,
+    load_sources,
+    select_sources,
+    site_source,
+)
 from ingest.storage import STORED_OUTCOMES, Store
 from ingest.urls import (
     canonicalize,
@@ -132,6 +138,7 @@ class NewsSpider(scrapy.Spider):
         return spider
 
     def _select_sources(self, crawler: Crawler) -> None:
+        check_selection(self.source_names, self.article_urls, self.site)
         if self.site:
             self.sources = [site_source(self.site)]
         elif self.article_urls:

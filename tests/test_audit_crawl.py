@@ -143,6 +143,29 @@ def test_bad_url_names_the_url_option(stored: Path) -> None:
     assert _snapshot(stored) == before
 
 
+@pytest.mark.parametrize(
+    ("selection", "named"),
+    [
+        (["--url", "http://127.0.0.1:9/a.html", "demo-news"], "source names and --url"),
+        (["--url", "http://127.0.0.1:9/a.html", "no-such-source"], "source names and --url"),
+        (["--site", "http://127.0.0.1:9/", "demo-news"], "source names and --site"),
+        (
+            ["--url", "http://127.0.0.1:9/a.html", "--site", "http://127.0.0.1:9/"],
+            "--url and --site",
+        ),
+    ],
+)
+def test_two_kinds_of_selection_are_refused(
+    stored: Path, demo_sources: Path, selection: list[str], named: str
+) -> None:
+    """Source names beside --url or --site, or --site beside --url: only one of them was
+    crawled and the rest dropped without a word (an unknown source name too)."""
+    before = _snapshot(stored)
+    args = ["crawl", *selection, "--sources", str(demo_sources), "--db", str(stored)]
+    _refused(run_ingest(*args), named, "one crawl for each")
+    assert _snapshot(stored) == before
+
+
 def test_extract_bad_drop_selector_is_one_line(tmp_path: Path) -> None:
     """README: --drop tries out the selectors of [sources.NAME.clean]; a bad one is the usual
     trial and error, and must read like the sources file's own error."""

@@ -74,6 +74,14 @@ def test_unknown_source_is_one_line(tmp_path: Path) -> None:
     assert not db.exists()  # refused before anything was created
 
 
+def test_source_beside_url_is_one_line(tmp_path: Path) -> None:
+    sources = h.write_sources(tmp_path / "sources.toml", "http://127.0.0.1:9")
+    db = tmp_path / "news.db"
+    args = ["-a", f"sources={sources}", "-a", "source=site", "-a", "url=http://127.0.0.1:9/a"]
+    error = _one_line_error(scrapy_crawl(db, *args))
+    assert "source names and --url given together" in error
+
+
 def test_bad_clean_selector_is_one_line(tmp_path: Path) -> None:
     sources = h.write_sources(tmp_path / "sources.toml", "http://127.0.0.1:9")
     with sources.open("a", encoding="utf-8") as out:
