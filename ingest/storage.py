@@ -327,6 +327,7 @@ class Store:
         conn.execute("PRAGMA busy_timeout = 10000")
         try:
             if not self.readonly:
+                self._refuse_foreign(conn)
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
                 # Zero deleted content inside the pages written anyway, not every page freed:
@@ -337,6 +338,25 @@ class Store:
         except sqlite3.DatabaseError as exc:
             raise UserError(f"{self.path}: not a usable SQLite database ({exc})") from None
         return conn
+
+    def _refuse_foreign(self, conn: sqlite3.Connection) -> None:
+        """Write only into a new database or one of ours.
+
+        ``--db`` pointed at another application's database (a typo, a tab completion) got
+        news-ingest's tables added and its journal switched to WAL, while every reading command
+        refused that file as not a news-ingest database."""
+        tables = [
+            name
+            for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            if not name.startswith("sqlite_")
+        ]
+        if tables and not {"articles", "_sqlite_migrations"} & set(tables):
+            conn.close()
+            shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+            raise UserError(
+                f"{self.path}: not a news-ingest database (it holds other tables: {shown}); "
+                "pass a new or news-ingest --db file"
+            )
 
     def _check_writable(self) -> None:
         parent = self.path.parent

@@ -102,6 +102,24 @@ def test_not_a_database(tmp_path):
         Store(path)
 
 
+def test_another_applications_database_is_not_written(tmp_path):
+    """--db naming another program's database got our tables and WAL mode added to it."""
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE t (x)")
+    conn.execute("INSERT INTO t VALUES (1)")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(UserError, match=r"not a news-ingest database \(it holds other tables: t\)"):
+        Store(path)
+    assert path.read_bytes() == before
+    empty = tmp_path / "empty.db"
+    sqlite3.connect(empty).close()  # an empty SQLite file is a new database
+    Store(empty).close()
+    Store(empty).close()  # and ours the second time
+
+
 def test_database_of_a_newer_version_is_not_written(tmp_path):
     """An older writer on a newer schema would leave the new columns empty and not know the
     new triggers: refused in one line, the file untouched. Reading stays possible."""
