@@ -244,3 +244,16 @@ def test_schedule_refuses_a_bad_setting_before_any_run(
     )  # fmt: skip
     _refused(proc, "-s")
     assert not db.exists() or not rows(db, "SELECT id FROM runs")
+
+
+@pytest.mark.parametrize("count", ["0", "-1"])
+def test_schedule_refuses_fewer_than_one_run(
+    tmp_path: Path, demo_sources: Path, count: str
+) -> None:
+    """`--max-runs 0` and `-1` were taken and ran once anyway."""
+    db = tmp_path / "n.db"
+    args = ["schedule", "demo-fieldnotes", "--sources", str(demo_sources), "--db", str(db)]
+    proc = run_ingest(*args, "--max-runs", count)
+    assert proc.returncode == 2, proc.stderr
+    assert "--max-runs" in proc.stderr and "Traceback" not in proc.stderr
+    assert not db.exists()

@@ -34,7 +34,12 @@ from ingest.sources import DEFAULT_SOURCES_FILE
     help='Schedule for sources without their own `every` ("30m", "6h", "0 * * * *").',
 )
 @settings_option("Setting passed to every `ingest crawl` run (repeatable).")
-@click.option("--max-runs", type=int, help="Stop after this many runs (default: never).")
+@click.option(
+    "--max-runs",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Stop after this many runs, at least 1 (default: never).",
+)
 def schedule(
     names: tuple[str, ...],
     db: str,
