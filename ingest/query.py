@@ -209,7 +209,8 @@ def _sql_error(exc: sqlite3.Error, what: str) -> UserError:
     if "has no name" in text:
         return UserError(f"{what}: '?' parameters have no name; write :name and give -p name VALUE")
     return UserError(
-        f"{what}: {text}; check the SQL (tables: articles, runs, fetch_log, urls, article_versions)"
+        f"{what}: {text}; check the SQL "
+        "(tables: articles, runs, fetch_log, urls, article_versions, pages)"
     )
 
 

@@ -90,7 +90,7 @@ def crawl(
         if row.get("message"):
             click.echo(f"Error: {row['message']}", err=True)
         sys.exit(exit_status(row))
-    click.echo(_summary(row))
+    click.echo(run_summary(row))
     if row["status"] == DEGRADED:
         click.echo(f"Health alert: {row['message']}", err=True)
     elif row["status"] == "failed" and row.get("message"):
@@ -108,7 +108,8 @@ def _parse_overrides(pairs: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
-def _summary(row: dict) -> str:
+def run_summary(row: dict) -> str:
+    """One line for a finished run (``ingest crawl`` and ``ingest demo`` print it)."""
     dropped = json.loads(row.get("dropped") or "{}")
     parts = [
         f"run {row['id']} {row['status']}: {row['pages_fetched']} URLs fetched",

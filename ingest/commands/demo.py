@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from ingest.commands.crawl import run_summary
 from ingest.demo import DEMO_PORTS, DEMO_SITES, build_demo, serve_demo, sources_toml
 from ingest.query import fts_query, search
 
@@ -96,12 +97,8 @@ def _wait_forever(console: Console) -> None:
 def show(console: Console, db: str, run: dict, query: str) -> None:
     """Print what the demo stored: run figures, articles per source, titles, a search."""
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    console.print(
-        f"\n[bold]Run {run['id']}[/] {run['status']}: {run['pages_fetched']} URLs fetched"
-        f" ({run['discovery_pages']} discovery pages), {run['articles_new']} new, "
-        f"{run['articles_updated']} updated, {run['articles_unchanged']} unchanged; "
-        f"dropped {json.loads(run['dropped'] or '{}')}"
-    )
+    # Not wrapped at the console's width: the line is read, copied and compared whole.
+    console.print("\n" + escape(run_summary(run)), soft_wrap=True)
     per_source = Table("source", "articles", "languages", "words", title="Articles per source")
     for row in conn.execute(
         "SELECT source, count(*), group_concat(DISTINCT language), "
