@@ -122,8 +122,12 @@ def site_source(
     the usual locations) and links are followed within its domain. ``option`` names the
     command-line option the URL came from, for the error message.
     """
-    _check_url(url, option, "url")
-    host = urlsplit(url).hostname or ""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            f"{option}: {url!r} is not an http(s) URL; give one such as https://example.com/"
+        )
+    host = parts.hostname
     domain = host.removeprefix("www.")
     return Source(
         name=name or domain,

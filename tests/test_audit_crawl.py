@@ -139,7 +139,7 @@ def test_bad_url_names_the_url_option(stored: Path) -> None:
     before = _snapshot(stored)
     proc = run_ingest("crawl", "--url", "ftp://example.com/story.html", "--db", str(stored))
     line = _refused(proc, "--url", "ftp://example.com/story.html", "http(s)")
-    assert "--site" not in line
+    assert "--site" not in line and "'url'" not in line  # no internal key name (was "'url' has")
     assert _snapshot(stored) == before
 
 

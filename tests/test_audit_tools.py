@@ -97,6 +97,12 @@ def test_extract_a_folder_says_folder(tmp_path: Path) -> None:
     assert_one_line_error(main("extract", tmp_path), "is a folder")
 
 
+def test_extract_of_a_url_it_cannot_fetch_says_so(tmp_path: Path, monkeypatch) -> None:
+    """`ingest extract ftp://example.com/x` said "no such file"."""
+    monkeypatch.chdir(tmp_path)
+    assert_one_line_error(main("extract", "ftp://example.com/x"), "only http(s) URLs")
+
+
 @pytest.mark.parametrize("content", [b"", b"  \n\t\n"])
 def test_extract_an_empty_file_is_one_line(tmp_path: Path, content: bytes) -> None:
     """An empty file printed an empty record with exit status 0."""

@@ -6,6 +6,7 @@ A debugging aid for users adding a site: what would be stored, field by field.
 from __future__ import annotations
 
 import json
+import re
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -46,6 +47,10 @@ def read_page(target: str) -> bytes:
     if path.is_dir():
         raise UserError(f"{target}: is a folder; give a saved HTML page or an http(s) URL")
     if not path.is_file():
+        if re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*://", target):  # ftp://, file://, a typo of http
+            raise UserError(
+                f"{target}: only http(s) URLs are fetched; give an http(s) URL or a file"
+            )
         raise UserError(f"{target}: no such file; give a saved page or an http(s) URL")
     try:
         with path.open("rb") as file:
