@@ -904,9 +904,9 @@ def stats(db: str | Path) -> dict[str, Any]:
 
 def _totals(conn: sqlite3.Connection) -> dict[str, Any]:
     row = conn.execute(
-        "SELECT count(*), count(DISTINCT source), count(DISTINCT language), sum(word_count),"
+        "SELECT count(*), count(DISTINCT source), count(DISTINCT language), total(word_count),"
         " min(datetime(published_at)), max(datetime(published_at)),"
-        " sum(published_at IS NULL) FROM articles"
+        " count(*) - count(published_at) FROM articles"
     ).fetchone()
     keys = (
         "articles",
@@ -918,6 +918,7 @@ def _totals(conn: sqlite3.Connection) -> dict[str, Any]:
         "without_date",
     )
     totals = dict(zip(keys, row, strict=True))
+    totals["words"] = int(totals["words"])  # total(): 0.0 for no rows where sum() gives NULL
     totals["published_from"] = _utc(totals["published_from"])
     totals["published_to"] = _utc(totals["published_to"])
     totals["runs"] = (

@@ -72,6 +72,18 @@ def test_query_json_csv_and_nl_with_parameters(db):
     assert json.loads(run("query", "SELECT 1 AS x WHERE 0", "--db", db, "--json")) == []
 
 
+def test_a_blob_is_its_size_in_every_format(db):
+    """--csv printed a BLOB as Python's bytes literal ("b'\\x1f\\x8b..."), the table and
+    --json as its size."""
+    sql = "SELECT x'1f8b0800' AS raw"
+    assert list(csv.reader(io.StringIO(run("query", sql, "--db", db, "--csv")))) == [
+        ["raw"],
+        ["<4 bytes>"],
+    ]
+    assert json.loads(run("query", sql, "--db", db, "--json")) == [{"raw": "<4 bytes>"}]
+    assert "<4 bytes>" in run("query", sql, "--db", db)
+
+
 @pytest.mark.parametrize(
     "sql",
     [
@@ -188,6 +200,9 @@ def test_stats_on_a_fresh_database_with_no_articles(tmp_path):
     Store(tmp_path / "empty.db").close()
     text = run("stats", "--db", tmp_path / "empty.db")
     assert "0 articles from 0 sources" in text
+    assert "no publication dates" in text and "?" not in text  # was "published ? to ?"
+    totals = json.loads(run("stats", "--json", "--db", tmp_path / "empty.db"))["totals"]
+    assert totals["words"] == 0 and totals["without_date"] == 0  # were null
 
 
 def test_every_command_help_shows_an_example():

@@ -110,14 +110,20 @@ def query(
     elif fmt == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(result.columns)
-        writer.writerows(result.rows)
+        for row in result.rows:  # a BLOB as in --json and the table, not as Python's b'...'
+            writer.writerow([_blob(v) if isinstance(v, bytes) else v for v in row])
     else:
         _print_table(result.columns, result.rows, max_width)
 
 
+def _blob(value: bytes) -> str:
+    """How a BLOB (a page's gzip HTML) is shown: its size, not its bytes."""
+    return f"<{len(value)} bytes>"
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, bytes):
-        return f"<{len(value)} bytes>"
+        return _blob(value)
     raise TypeError(type(value).__name__)
 
 
@@ -137,7 +143,7 @@ def _print_json_array(result: query_lib.QueryResult) -> None:
 def _cell(value: Any, width: int) -> str:
     if value is None:
         return ""
-    text = f"<{len(value)} bytes>" if isinstance(value, bytes) else str(value)
+    text = _blob(value) if isinstance(value, bytes) else str(value)
     text = " ".join(text.split()) if ("\n" in text or "\t" in text) else text
     return text if not width or len(text) <= width else text[: width - 1] + "…"
 
@@ -262,13 +268,19 @@ def stats(db: str, as_json: bool) -> None:
     click.echo(_stats_text(data))
 
 
+def _published_range(t: dict[str, Any]) -> str:
+    if t["published_from"] is None:  # nothing stored, or no article with a date
+        return f"no publication dates ({t['without_date']} articles without one)"
+    span = f"published {t['published_from']} to {t['published_to']}"
+    return f"{span} ({t['without_date']} without a date)"
+
+
 def _stats_text(data: dict[str, Any]) -> str:
     t = data["totals"]
     lines = [
         f"{data['database']}: {t['articles']} articles from {t['sources']} sources in "
-        f"{t['languages']} languages, {t['words'] or 0} words, {t['runs']} runs",
-        f"published {t['published_from'] or '?'} to {t['published_to'] or '?'} "
-        f"({t['without_date'] or 0} without a date)",
+        f"{t['languages']} languages, {t['words']} words, {t['runs']} runs",
+        _published_range(t),
         "",
     ]
     rows = [
