@@ -77,6 +77,8 @@ def check_settings(options: Settings, overrides: dict[str, Any]) -> None:
     for name, value in overrides.items():
         if name.upper().startswith("INGEST_") and name not in defaults:  # ingest_lock too
             raise UserError(_unknown_setting(name, defaults))
+        if name not in defaults:
+            _refuse_near_miss(name, defaults)
         kind = type(defaults.get(name))
         seconds = kind is int and _SECONDS.search(name) is not None
         tries = {
@@ -103,6 +105,15 @@ def _unknown_setting(name: str, defaults: Settings) -> str:
     close = difflib.get_close_matches(name.upper(), ours, n=1)  # settings are upper case
     hint = f"did you mean {close[0]}?" if close else "news-ingest's are " + ", ".join(ours)
     return f"-s {name}: no such setting; {hint}"
+
+
+def _refuse_near_miss(name: str, defaults: Settings) -> None:
+    """A name Scrapy does not know, one letter or two from one it does (CONCURENT_REQUESTS),
+    is a typo: Scrapy would ignore it without a word and the crawl run on the default. Names
+    far from every known one pass: Scrapy extensions read settings of their own."""
+    close = difflib.get_close_matches(name.upper(), list(defaults), n=1, cutoff=0.9)
+    if close:
+        raise UserError(f"-s {name}: no such setting; did you mean {close[0]}?")
 
 
 def _reads(read: Callable[[str], Any], name: str) -> bool:

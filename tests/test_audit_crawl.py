@@ -126,6 +126,36 @@ def test_misspelt_setting_name_is_one_line_with_a_suggestion(
     assert _snapshot(stored) == before
 
 
+@pytest.mark.parametrize(
+    ("name", "meant"),
+    [
+        ("CONCURENT_REQUESTS", "CONCURRENT_REQUESTS"),
+        ("DOWNLOAD_DELAYS", "DOWNLOAD_DELAY"),
+        ("concurrent_requests", "CONCURRENT_REQUESTS"),
+    ],
+)
+def test_misspelt_scrapy_setting_is_one_line_with_a_suggestion(
+    stored: Path, demo_sources: Path, name: str, meant: str
+) -> None:
+    """Scrapy ignores a setting it does not know: -s CONCURENT_REQUESTS=8 ran at the default."""
+    before = _snapshot(stored)
+    proc = run_ingest(
+        "crawl", "demo-news", "--sources", str(demo_sources), "--db", str(stored),
+        "-s", f"{name}=8",
+    )  # fmt: skip
+    _refused(proc, f"-s {name}: no such setting", f"did you mean {meant}?")
+    assert _snapshot(stored) == before
+
+
+def test_an_extensions_own_setting_is_passed_on(stored: Path, demo_sources: Path) -> None:
+    """A name far from every Scrapy setting may be an extension's (scrapy-redis, a plugin)."""
+    proc = run_ingest(
+        "crawl", "demo-news", "--sources", str(demo_sources), "--db", str(stored),
+        "-s", "SOME_EXTENSION_OPTION=1",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+
+
 def test_fractional_timeout_setting_still_works(stored: Path, demo_sources: Path) -> None:
     """DOWNLOAD_TIMEOUT's default is a whole number but Scrapy reads it as a float."""
     proc = run_ingest(
