@@ -183,7 +183,7 @@ def _format(format: str | None, out: Path) -> str:
 
 
 def _fields(fields: str | Sequence[str] | None) -> list[str]:
-    if not fields:
+    if fields is None:  # `--fields ''` (an empty variable in a script) is no field, not all
         return list(DEFAULT_FIELDS)
     items = [fields] if isinstance(fields, str) else list(fields)
     names = list(dict.fromkeys(n.strip() for item in items for n in item.split(",") if n.strip()))

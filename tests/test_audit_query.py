@@ -99,6 +99,12 @@ def test_query_parameter_without_a_value_says_how_to_give_it(db, sql, words):
     assert_one_line_error(main("query", sql, "--db", db), "query", *words)
 
 
+@pytest.mark.parametrize("fields", ["", " , "])
+def test_export_with_no_field_named_is_one_line(db, tmp_path, fields):
+    """`--fields ''` (a script's empty variable) exported every column."""
+    _refused(["export", "--format", "jsonl"], ["--fields", fields], db, tmp_path, "no field given")
+
+
 def test_export_format_that_its_file_name_contradicts_is_one_line(db, tmp_path):
     """`--format csv --out x.jsonl` wrote CSV into a file every reader takes for JSON lines."""
     out = tmp_path / "x.jsonl"
@@ -244,8 +250,12 @@ def test_database_in_a_read_only_folder_is_read(db, read_only_folder):
         src.backup(dst)
     dst.close()
     path = mounted / "news.db"
-    with pytest.raises(sqlite3.OperationalError, match="unable to open"):
-        sqlite3.connect(f"file:{path}?mode=ro", uri=True).execute("SELECT 1 FROM articles")
+    probe = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:  # closed here: the traceback would keep it (and the mount busy) until a gc pass
+        with pytest.raises(sqlite3.OperationalError, match="unable to open"):
+            probe.execute("SELECT 1 FROM articles")
+    finally:
+        probe.close()
     for args in (["stats"], ["search", "harbour"], ["runs"], ["query", "SELECT 1"]):
         result = main(*args, "--db", path)
         assert result.returncode == 0, (args, result.stderr)
