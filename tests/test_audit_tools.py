@@ -171,7 +171,10 @@ def test_stats_of_an_empty_database_prints_no_none(tmp_path: Path) -> None:
     Store(tmp_path / "news.db").close()
     result = main("stats", "--db", tmp_path / "news.db")
     assert result.returncode == 0, result.stderr
-    assert "None" not in result.stdout and "(0 without a date)" in result.stdout
+    assert (
+        "None" not in result.stdout
+        and "no publication dates (0 articles without one)" in result.stdout
+    )
 
 
 # -- ingest demo --------------------------------------------------------------------------------
