@@ -445,7 +445,8 @@ class Filters:
         """SQL conditions on ``articles AS alias`` (``1`` when none) and their parameters.
 
         Dates compare on ``datetime(published_at)`` (UTC, whatever offset the site used), behind
-        a one-day-wider range on the raw column so the ``published_at`` index narrows the scan.
+        a range on the raw column widened by the largest UTC offsets, so the ``published_at``
+        index narrows the scan.
         ``exact=False`` leaves out the ``datetime()`` test (two thirds of the cost of scanning
         the index): the rows kept then include all the right ones and some a day apart.
         """
@@ -459,13 +460,15 @@ class Filters:
             params += self.languages
         if self.since:
             parts.append(f"{alias}.published_at >= ?")
-            params.append((self.since - timedelta(days=1)).date().isoformat())
+            params.append((self.since - _AHEAD).date().isoformat())
             if exact:
                 parts.append(f"datetime({alias}.published_at) >= ?")
                 params.append(_sql_time(self.since))
         if self.until:
+            # The raw column holds the site's local time, up to 14 hours ahead of UTC: a story
+            # at 00:15+01:00 on the 4th is 23:15 UTC on the 3rd, inside `--until 3rd 23:59Z`.
             parts.append(f"{alias}.published_at < ?")
-            params.append((self.until + timedelta(days=1)).date().isoformat())
+            params.append(((self.until + _AHEAD).date() + timedelta(days=1)).isoformat())
             if exact:
                 parts.append(f"datetime({alias}.published_at) < ?")
                 params.append(_sql_time(self.until))
@@ -478,6 +481,10 @@ class Filters:
             )
             params.append(fts_query(self.search, syntax=self.fts_syntax))
         return (" AND ".join(parts) or "1"), params
+
+
+#: How far a stored local time may be from UTC (UTC+14, Kiribati; UTC-12 the other way).
+_AHEAD = timedelta(hours=14)
 
 
 # -- full-text search -------------------------------------------------------------------------

@@ -94,6 +94,36 @@ def test_filters_source_language_and_dates_in_utc(db):
     assert urls(search(db, "wahlbeteiligung")) == ["wahl.html"]
 
 
+def test_a_time_of_day_in_until_keeps_stories_of_sites_ahead_of_utc(tmp_path):
+    """The index's rough range on the raw (local) time cut at the day after --until's UTC
+    date: a story at 00:15+01:00 on the 4th (23:15 UTC on the 3rd) fell out of
+    `--until 2024-05-03T23:59Z`, in search and export alike."""
+    stories = [
+        ("berlin", "2024-05-04T00:15:00+01:00"),  # 2024-05-03 23:15 UTC
+        ("kiribati", "2024-05-05T09:00:00+14:00"),  # 2024-05-04 19:00 UTC
+        ("samoa", "2024-05-03T20:00:00-11:00"),  # 2024-05-04 07:00 UTC
+    ]
+    db = make_db(
+        tmp_path / "zones.db",
+        [
+            Article(url=f"https://z.example/{name}", source="z", title=f"Ferry {name}",
+                    text=f"The ferry story from {name}.", published_at=when, language="en")
+            for name, when in stories
+        ],
+    )  # fmt: skip
+    assert urls(search(db, "ferry", until="2024-05-03T23:59:00Z")) == ["berlin"]
+    day_4 = {"since": "2024-05-04T00:00:00Z", "until": "2024-05-04T20:00:00Z"}
+    assert sorted(urls(search(db, "ferry", **day_4))) == ["kiribati", "samoa"]
+    assert urls(search(db, "ferry", until="2024-05-04T06:59:00Z", newest=True)) == ["berlin"]
+    from ingest.export import export
+
+    out = tmp_path / "x.jsonl"
+    export(db, out, since="2024-05-03T22:00:00Z", until="2024-05-03T23:59:00Z")
+    assert [json.loads(line)["url"] for line in out.read_text().splitlines()] == [
+        "https://z.example/berlin"
+    ]
+
+
 def test_limit_and_newest_first(db):
     assert len(search(db, "the OR die", limit=2)) == 2
     newest = search(db, "the OR die", newest=True, limit=10)
