@@ -15,12 +15,13 @@ at a time. The result is the set of rowids to skip, which grows with the duplica
 
 from __future__ import annotations
 
-import re
 import sqlite3
 import zlib
 from collections.abc import Iterator
 from itertools import groupby
 from typing import Any
+
+from ingest.article import WORD
 
 #: Share of the shorter text's shingles found in the other text for two texts to be duplicates.
 CONTAINMENT = 0.8
@@ -28,20 +29,18 @@ CONTAINMENT = 0.8
 #: (recurring headlines such as "Morning briefing" are different articles).
 MAX_KEPT_PER_TITLE = 50
 
-_WORD = re.compile(r"\w+")
-
 
 def title_key(title: str | None) -> str | None:
     """Casefolded words of a headline: punctuation, case and spacing do not matter."""
     if not title:
         return None
-    words = _WORD.findall(title.casefold())
+    words = WORD.findall(title.casefold())
     return " ".join(words) if len(words) >= 3 else None  # "Live", "Briefing" say too little
 
 
 def shingles(text: str, size: int = 4) -> set[int]:
     """Hashes of the word ``size``-grams of ``text`` (crc32: stable across processes)."""
-    words = _WORD.findall(text.casefold())
+    words = WORD.findall(text.casefold())
     if len(words) < size:
         return {zlib.crc32(" ".join(words).encode())}
     return {

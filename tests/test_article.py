@@ -22,10 +22,24 @@ from ingest.article import Article
         ("Don’t stop — “now”!", 4),  # curly quotes and dashes are not word characters
         ("Café au lait, s’il vous plaît", 7),  # accented letters join their word
         ("Straße ١٢٣ km²", 3),  # digits of other scripts and superscripts are word characters
-        ("日本語 テキスト", 2),
         ("e\u0301te\u0301 noir", 3),  # a combining accent is not a word character: it splits
     ],
 )
 def test_word_count_counts_runs_of_word_characters(text: str, words: int) -> None:
     assert Article(url="https://example.org/a", text=text).word_count == words
     assert len(re.findall(r"\w+", text)) == words  # the definition the count keeps to
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("日本語 テキスト", 7),  # Chinese and Japanese: one word per Han or kana character
+        ("港町の朝市が再開した。", 10),
+        ("中文新闻 and news", 6),
+        ("서울의 시장이 다시", 3),  # Hangul is written with spaces: runs, as in other scripts
+    ],
+)
+def test_word_count_counts_each_han_or_kana_character(text: str, words: int) -> None:
+    """A run of Han or kana was one word: a Japanese article of 300 characters counted 19,
+    and `--min-words 100` dropped every Japanese article."""
+    assert Article(url="https://example.org/a", text=text).word_count == words

@@ -332,6 +332,31 @@ def test_exclude_duplicates_keeps_the_most_complete_copy(tmp_path):
     }
 
 
+def test_exclude_duplicates_finds_a_syndicated_japanese_copy(tmp_path):
+    """Headlines and shingles were runs of \\w: a Japanese headline was one "word" (under the
+    three a headline needs) and a text a handful of shingles, so near copies went unseen."""
+    story = (
+        "港町の朝市が三年ぶりに再開した。漁師たちは早朝から新鮮な魚を並べ、"
+        "多くの市民が訪れた。市長は観光客の増加に期待を示した。"
+    )
+    path = make_db(
+        tmp_path / "ja.db",
+        [
+            Article(url="https://a.example/asaichi", source="a", title="港町の朝市が再開",
+                    text=story, language="ja", published_at="2024-03-01T08:00:00+09:00"),
+            Article(url="https://b.example/asaichi", source="b", title="港町の朝市が再開",
+                    text=story + "次回は来月開かれる予定だ。", language="ja",
+                    published_at="2024-03-01T09:00:00+09:00"),
+        ],
+    )  # fmt: skip
+    out = tmp_path / "ja.jsonl"
+    result = export(path, out, exclude_duplicates=True)
+    assert [json.loads(x)["url"] for x in out.read_text().splitlines()] == [
+        "https://b.example/asaichi"
+    ]
+    assert result.duplicates_excluded == 1
+
+
 # -- progress, quiet, errors ----------------------------------------------------------------
 
 
