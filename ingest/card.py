@@ -18,8 +18,6 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
-from ingest.query import ARTICLE_COLUMN_DOCS
-
 if TYPE_CHECKING:
     from ingest.export import ExportResult
 
@@ -147,9 +145,10 @@ def _type_of(result: ExportResult, name: str) -> str:
 
 
 def _schema(result: ExportResult) -> str:
+    from ingest.export import column_doc
+
     rows = [
-        f"| `{n}` | {_type_of(result, n)} | {ARTICLE_COLUMN_DOCS.get(n, '')} |"
-        for n in result.fields
+        f"| `{n}` | {_type_of(result, n)} | {column_doc(n, result.format)} |" for n in result.fields
     ]
     return "## Schema\n\n| field | type | description |\n|---|---|---|\n" + "\n".join(rows) + "\n"
 

@@ -56,6 +56,23 @@ TIME_FIELDS = frozenset(
 )
 INT_FIELDS = frozenset({"word_count", "version"})
 
+#: A Parquet column whose type says otherwise than the stored text: times are UTC instants
+#: (JSONL and CSV keep the site's offset) and lists are lists, not JSON text.
+_PARQUET_DOCS = {
+    "published_at": "Publication time, a UTC instant (JSONL and CSV keep the site's offset)",
+    "modified_at": "Last modification time given by the site, a UTC instant",
+    "authors": "Authors, a list of names",
+    "tags": "Keywords given by the site, a list",
+}
+
+
+def column_doc(name: str, fmt: str) -> str:
+    """The description of field ``name`` in an export of format ``fmt``."""
+    if fmt == "parquet" and name in _PARQUET_DOCS:
+        return _PARQUET_DOCS[name]
+    return ARTICLE_COLUMN_DOCS.get(name, "")
+
+
 #: Type of each field in a Parquet export.
 PARQUET_TYPES: dict[str, pa.DataType] = {
     name: (
@@ -472,9 +489,7 @@ class ParquetWriter(_Writer):
         super().__init__(path, fields)
         self.schema = pa.schema(
             [
-                pa.field(
-                    n, PARQUET_TYPES[n], metadata={"description": ARTICLE_COLUMN_DOCS.get(n, "")}
-                )
+                pa.field(n, PARQUET_TYPES[n], metadata={"description": column_doc(n, "parquet")})
                 for n in fields
             ]
         )

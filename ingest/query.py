@@ -353,6 +353,16 @@ def _split(values: str | Sequence[str] | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v.strip() for item in values for v in item.split(",") if v.strip()))
 
 
+def _refuse_blank(value: str | Sequence[str] | None, option: str, wanted: str) -> None:
+    """An option given with nothing in it (``--search ""``, a script's empty variable) is a
+    mistake, not "no filter": `ingest search ""` said so, while export wrote every article."""
+    if value is None or (not isinstance(value, str) and len(value) == 0):
+        return
+    blank = not str(value).strip() if option == "--search" else not _split(value)
+    if blank:
+        raise UserError(f"{option}: nothing given; give {wanted} or leave {option} out")
+
+
 def check_sources(conn: sqlite3.Connection, sources: Sequence[str]) -> None:
     """Refuse a ``--source`` the database does not know: a typo would otherwise give an empty
     answer that looks like "nothing was published". One index lookup per name."""
@@ -416,6 +426,9 @@ class Filters:
         stop = parse_when(until, option="--until", end=True) if until not in (None, "") else None
         if start and stop and start >= stop:
             raise UserError(f"--since {since} is not before --until {until}; swap or widen them")
+        _refuse_blank(sources, "--source", "a source name")
+        _refuse_blank(languages, "--lang", "a language such as en")
+        _refuse_blank(search, "--search", "words to search for")
         given = {
             "source": list(_split(sources)),
             "lang": list(_split(languages)),

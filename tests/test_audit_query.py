@@ -99,6 +99,27 @@ def test_query_parameter_without_a_value_says_how_to_give_it(db, sql, words):
     assert_one_line_error(main("query", sql, "--db", db), "query", *words)
 
 
+_SEARCH, _EXPORT = ["search", "harbour"], ["export", "--format", "jsonl"]
+
+
+@pytest.mark.parametrize(
+    ("command", "option", "value"),
+    [
+        (_EXPORT, "--search", ""),
+        (_EXPORT, "--search", "   "),
+        (_EXPORT, "--source", ""),
+        (_EXPORT, "--source", ","),
+        (_EXPORT, "--lang", ""),
+        (_SEARCH, "--source", ""),
+        (_SEARCH, "--lang", ""),
+    ],
+)
+def test_a_filter_given_empty_is_one_line(db, tmp_path, command, option, value):
+    """`--search ""` (a script's empty variable) exported every article, as did `--source ""`
+    and `--lang ""`, while `ingest search ""` said no words were given."""
+    _refused(command, [option, value], db, tmp_path, option, "nothing given")
+
+
 @pytest.mark.parametrize("fields", ["", " , "])
 def test_export_with_no_field_named_is_one_line(db, tmp_path, fields):
     """`--fields ''` (a script's empty variable) exported every column."""

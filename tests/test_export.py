@@ -189,8 +189,12 @@ def test_card_says_how_it_was_made_and_what_it_holds(db, tmp_path):
 def test_card_of_a_parquet_export_lists_arrow_types(db, tmp_path):
     result = export(db, tmp_path / "x.parquet", fields=["url", "published_at", "tags"])
     card = result.card.read_text()
-    assert "| `published_at` | timestamp[us, tz=UTC] |" in card
-    assert "| `tags` | list<string> |" in card and "`text`" not in card
+    # the description agrees with the type (it said "ISO 8601 with the site's UTC offset")
+    assert "| `published_at` | timestamp[us, tz=UTC] | Publication time, a UTC instant" in card
+    assert "| `tags` | list<string> | Keywords given by the site, a list |" in card
+    assert "`text`" not in card
+    described = pq.read_schema(result.path).field("published_at").metadata[b"description"]
+    assert described.decode().startswith("Publication time, a UTC instant")
     assert "ingest.export.export(" in card and "fields=['url', 'published_at', 'tags']" in card
 
 
