@@ -8,8 +8,10 @@ the Hugging Face dataset-card convention, so the folder can be pushed to the Hub
 
 from __future__ import annotations
 
+import json
 import os
 import platform
+import re
 import sqlite3
 from datetime import UTC, datetime
 from importlib import metadata
@@ -69,11 +71,14 @@ def render_card(result: ExportResult) -> str:
 
 def _header(result: ExportResult) -> str:
     name = result.path.name
+    languages = sorted(lang for lang in result.languages if lang != "unknown")
+    # Values as JSON strings, which YAML reads as they are: a file named "x: y #1.jsonl" broke
+    # the header, and an export without languages left `language:` null.
     return (
-        f"---\npretty_name: {result.path.stem}\nlanguage:\n"
-        + "".join(f"- {lang}\n" for lang in sorted(result.languages) if lang != "unknown")
-        + f"configs:\n- config_name: default\n  data_files:\n  - split: train\n"
-        f"    path: {name}\n---\n\n# {name}\n\n"
+        f"---\npretty_name: {_yaml(result.path.stem)}\nlanguage:"
+        + ("".join(f"\n- {_yaml(lang)}" for lang in languages) if languages else " []")
+        + f"\nconfigs:\n- config_name: default\n  data_files:\n  - split: train\n"
+        f"    path: {_yaml(name)}\n---\n\n# {name}\n\n"
         f"{result.rows} news articles exported from a news-ingest database "
         f"({result.format}).\n"
     )
@@ -102,9 +107,19 @@ def _filters(result: ExportResult) -> str:
     )
 
 
+#: A YAML value left plain: a name such as news-en.jsonl, never one YAML reads as a boolean.
+_PLAIN_YAML = re.compile(r"(?!(?i:y|n|yes|no|on|off|true|false|null)$)[A-Za-z][\w.-]*")
+
+
+def _yaml(value: str) -> str:
+    """``value`` as a YAML scalar: plain when that reads back the same, else a JSON string."""
+    return value if _PLAIN_YAML.fullmatch(value) else json.dumps(value, ensure_ascii=False)
+
+
 def _show(value: object) -> str:
+    """A value in a Markdown table cell: a ``|`` would end the cell."""
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
+        return ", ".join(_show(v) for v in value)
     return str(value).replace("|", "\\|")
 
 
@@ -123,11 +138,11 @@ def _contents(result: ExportResult) -> str:
         "",
         "| source | articles |",
         "|---|---|",
-        *[f"| {s} | {n} |" for s, n in sorted(result.sources.items())],
+        *[f"| {_show(s)} | {n} |" for s, n in sorted(result.sources.items())],
         "",
         "| language | articles |",
         "|---|---|",
-        *[f"| {lang} | {n} |" for lang, n in sorted(result.languages.items())],
+        *[f"| {_show(lang)} | {n} |" for lang, n in sorted(result.languages.items())],
     ]
     return "\n".join(lines) + "\n"
 

@@ -198,6 +198,28 @@ def test_card_of_a_parquet_export_lists_arrow_types(db, tmp_path):
     assert "ingest.export.export(" in card and "fields=['url', 'published_at', 'tags']" in card
 
 
+def test_card_header_is_valid_yaml_whatever_the_names(tmp_path):
+    """A file named "x: y #1.jsonl" broke the card's YAML header, a source named with a "|"
+    its Markdown tables, and Norwegian ("no") would read back as false."""
+    import yaml
+
+    db = make_db(
+        tmp_path / "odd.db",
+        [
+            Article(url="https://n.example/a", source="Pipe|Source", title="Nyheter",
+                    text="Fergen går igjen i morgen.", language="no"),
+        ],
+    )  # fmt: skip
+    result = export(db, tmp_path / "x: y #1.jsonl")
+    card = result.card.read_text()
+    header = yaml.safe_load(card.split("---\n")[1])
+    assert header["pretty_name"] == "x: y #1" and header["language"] == ["no"]
+    assert header["configs"][0]["data_files"][0]["path"] == "x: y #1.jsonl"
+    assert "| Pipe\\|Source | 1 |" in card
+    empty = export(db, tmp_path / "none.jsonl", languages="de")
+    assert yaml.safe_load(empty.card.read_text().split("---\n")[1])["language"] == []
+
+
 def test_the_card_code_loads_the_file(db, tmp_path):
     """Run the pandas and DuckDB lines of the card as written, next to the file."""
     for fmt in ("jsonl", "csv", "parquet"):
