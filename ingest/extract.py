@@ -157,11 +157,29 @@ def extract(
         site_name=meta.get("site_name"),
         fetched_url=url,
     )
+    _drop_control_characters(article)
     article.language = _language(article.language, article.text)
     article.kind, article.kind_reason = classify(
         article, meta, teasers, text, _blurb_share(paragraphs, blurbs)
     )
     return article
+
+
+#: C0 and C1 control characters but tab, newline and carriage return: never text, and an ESC
+#: taken from a page (a title with "\x1b]0;..." in it) would drive the terminal that prints it.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_TEXT_FIELDS = ("title", "text", "description", "section", "site_name")
+
+
+def _drop_control_characters(article: Article) -> None:
+    for name in _TEXT_FIELDS:
+        value = getattr(article, name)
+        if value and _CONTROL.search(value):
+            setattr(article, name, _CONTROL.sub("", value))
+    for name in ("authors", "tags"):
+        values = getattr(article, name)
+        if any(_CONTROL.search(v) for v in values):
+            setattr(article, name, [_CONTROL.sub("", v) for v in values])
 
 
 def _language(declared: str | None, text: str) -> str | None:

@@ -341,3 +341,19 @@ def test_byline_paragraphs_go_but_sentences_naming_the_author_stay() -> None:
 def test_article_pickles_for_the_process_pool() -> None:
     art = extract(page(paras(3)), "https://news.example/a/1")
     assert pickle.loads(pickle.dumps(art)) == art
+
+
+def test_control_characters_of_a_page_are_not_stored() -> None:
+    """An ESC or BEL in a page's title or text was stored, and `ingest search` printed it to
+    the terminal, where "\x1b]0;...\x07" retitles the window and "\x1b[31m" paints it."""
+    body = "The council met on Monday and voted on the budget for next year. " * 6
+    html = (
+        "<html><head><title>Budget \x1b[31mvote\x1b[0m</title></head><body><article>"
+        f"<h1>Budget \x1b[31mvote</h1><p>{body}\x1b]0;owned\x07 Tabs\tstay.</p>"
+        f"<p>{body}</p></article></body></html>"
+    )
+    article = extract(html, "https://x.example/2024/05/budget.html")
+    for value in (article.title, article.text):
+        assert "\x1b" not in value and "\x07" not in value, value
+    assert article.title == "Budget [31mvote"  # the <h1>: the ESC gone, the rest inert
+    assert "]0;owned Tabs" in article.text
