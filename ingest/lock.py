@@ -14,6 +14,7 @@ before Scrapy starts and the store pipeline takes it again for ``scrapy crawl``.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import json
@@ -140,7 +141,13 @@ class DbLock:
             ) from None
         self._file = handle
         self._depth = 1
-        self._take_over(_read(handle))
+        try:
+            self._take_over(_read(handle))
+        except UserError:
+            self._file = None
+            with contextlib.suppress(OSError):  # the unwritten holder line cannot be flushed
+                handle.close()  # unlocks: nothing was started
+            raise
         _HELD[str(self.path)] = self
         return self
 
@@ -179,11 +186,19 @@ class DbLock:
         self._write()
 
     def _write(self) -> None:
+        """Record the holder in the lock file (a full disk is one line: the next scheduled run
+        met it as a traceback after the run that filled the disk)."""
         assert self._file is not None
-        self._file.seek(0)
-        self._file.truncate()
-        self._file.write(json.dumps(self._info) + "\n")
-        self._file.flush()
+        try:
+            self._file.seek(0)
+            self._file.truncate()
+            self._file.write(json.dumps(self._info) + "\n")
+            self._file.flush()
+        except OSError as exc:
+            raise UserError(
+                f"{self.path}: cannot write the lock file ({exc.strerror}); free some space on "
+                "that disk or pass another --db"
+            ) from None
 
     def release(self) -> None:
         """Drop one hold; the last one empties the file (= free) and unlocks."""

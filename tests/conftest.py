@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import subprocess
@@ -86,3 +87,24 @@ def read_only_folder(tmp_path):
         yield source, mounted
     finally:
         subprocess.run(["umount", str(mounted)], check=True)
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    """A folder on a tiny file system with no space left: what a crawl meets after filling a
+    disk. Needs a tmpfs mount, so root with CAP_SYS_ADMIN (CI's containers); skipped elsewhere."""
+    folder = tmp_path / "full"
+    folder.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({mounted.stderr.decode().strip()})")
+    try:
+        # unbuffered: ENOSPC once the 64 KiB are used, and nothing left to flush at close
+        with (folder / "filler").open("wb", buffering=0) as filler, contextlib.suppress(OSError):
+            while True:
+                filler.write(b"\0" * 4096)
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)

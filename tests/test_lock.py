@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.errors import LockedError
+from ingest.errors import LockedError, UserError
 from ingest.lock import DbLock, Holder, holder, lock_path, pid_alive
 from ingest.webserver import serve_site
 from tests import runs_helpers as h
@@ -154,3 +154,18 @@ def test_lock_names_python_m_ingest_as_ingest(monkeypatch):
     assert current_command() == "ingest crawl --db x.db"
     monkeypatch.setattr(sys, "argv", ["/srv/app/.venv/bin/scrapy", "crawl", "news"])
     assert current_command() == "scrapy crawl news"
+
+
+def test_a_full_disk_is_one_line_before_the_run(full_disk: Path) -> None:
+    """After a run filled the disk, every later command that takes the lock (crawl, reclean,
+    schedule, drain) ended in a traceback writing the lock file."""
+    db = full_disk / "news.db"
+    with pytest.raises(UserError, match="cannot write the lock file .*free some space") as info:
+        DbLock(db).acquire()
+    assert not isinstance(info.value, LockedError)
+    proc = subprocess.run(
+        [sys.executable, "-m", "ingest", "reclean", "--db", str(db)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stderr.strip().startswith("Error: ") and "\n" not in proc.stderr.strip()
