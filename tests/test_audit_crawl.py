@@ -275,3 +275,13 @@ def test_schedule_refuses_fewer_than_one_run(
     assert proc.returncode == 2, proc.stderr
     assert "--max-runs" in proc.stderr and "Traceback" not in proc.stderr
     assert not db.exists()
+
+
+def test_a_run_whose_end_could_not_be_written_prints_no_none() -> None:
+    """A disk that filled mid-run left the run's figures unwritten, and the summary read
+    "run 2 failed: None URLs fetched, None discovery pages, None new ..."."""
+    from ingest.commands.crawl import run_summary
+
+    row = {"id": 2, "status": "failed", "pages_fetched": None, "articles_new": None}
+    line = run_summary(row)
+    assert "None" not in line and line.startswith("run 2 failed: its figures could not be stored")

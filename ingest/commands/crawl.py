@@ -110,6 +110,11 @@ def _parse_overrides(pairs: tuple[str, ...]) -> dict[str, str]:
 
 def run_summary(row: dict) -> str:
     """One line for a finished run (``ingest crawl`` and ``ingest demo`` print it)."""
+    if row.get("pages_fetched") is None:  # the run's end could not be written (a full disk)
+        return (
+            f"run {row['id']} {row['status']}: its figures could not be stored; what it stored "
+            "is kept, and the next run records it as killed"
+        )
     dropped = json.loads(row.get("dropped") or "{}")
     parts = [
         f"run {row['id']} {row['status']}: {row['pages_fetched']} URLs fetched",
