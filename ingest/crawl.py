@@ -10,6 +10,7 @@ import difflib
 import logging
 import re
 import signal
+import sqlite3
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -174,14 +175,35 @@ def crawl(
             site=site,
         )
         process.start()
+        row = getattr(crawler.spider, "run_row", None)
+        run_id = getattr(crawler.spider, "run_id", None)
+        if row is None and run_id is not None and not redis_url:
+            row = _close_cut_short(db, run_id)
     finally:
         restore()
         if lock is not None:
             lock.release()
-    row = getattr(crawler.spider, "run_row", None)
     if row is None:
         raise UserError("the crawl stopped before it could record its run; see the log above")
     return row
+
+
+def _close_cut_short(db: str | Path, run_id: int) -> dict[str, Any] | None:
+    """Close a run that Scrapy stopped at once (a second Ctrl-C or SIGTERM stops the reactor
+    without closing the spider): it was left ``running`` until the next run marked it
+    ``killed``, and the command said "bad input". What it had committed is kept and counted."""
+    store = Store(db)
+    try:
+        return store.finish_run(
+            run_id,
+            "interrupted",
+            message="stopped at once by a second signal; what it had committed is kept",
+        )
+    except sqlite3.Error as exc:
+        logging.getLogger(__name__).warning("run %s not closed: %s", run_id, exc)
+        return None
+    finally:
+        store.close()
 
 
 def _hold_signals() -> tuple[list[int], Callable[[], None]]:

@@ -285,3 +285,23 @@ def test_a_run_whose_end_could_not_be_written_prints_no_none() -> None:
     row = {"id": 2, "status": "failed", "pages_fetched": None, "articles_new": None}
     line = run_summary(row)
     assert "None" not in line and line.startswith("run 2 failed: its figures could not be stored")
+
+
+def test_a_run_stopped_at_once_is_closed_as_interrupted(tmp_path: Path) -> None:
+    """A second Ctrl-C or SIGTERM makes Scrapy stop its reactor without closing the spider:
+    the run stayed 'running' and `ingest crawl` exited 2, "stopped before it could record its
+    run". crawl() now closes such a run itself, with what it had committed."""
+    from ingest.article import Article
+    from ingest.crawl import _close_cut_short
+    from ingest.storage import Store
+    from tests.articles_db import page
+
+    db = tmp_path / "news.db"
+    store = Store(db)
+    run = store.start_run(["site"])
+    store.write_batch(run, [page(Article(url="https://s.example/a", source="site", text="A."))])
+    store.close()
+    row = _close_cut_short(db, run)
+    assert row is not None and row["status"] == "interrupted"
+    assert row["articles_new"] == 1 and "second signal" in row["message"]
+    assert [tuple(r) for r in rows(db, "SELECT status FROM runs")] == [("interrupted",)]
