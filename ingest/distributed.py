@@ -58,6 +58,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import json
 import logging
@@ -1035,8 +1036,11 @@ class Drain:
     nothing is stored twice, nothing is lost, and no extra table is needed.
     """
 
-    def __init__(self, server: redis.Redis, db: str | Path, *, batch: int = 200) -> None:
+    def __init__(
+        self, server: redis.Redis, db: str | Path, *, batch: int = 200, url: str = "Redis"
+    ) -> None:
         self.server = server
+        self.url = url  # named when Redis is unreachable
         self.db = db
         self.batch = batch
         self.id = f"{socket.gethostname()}:{os.getpid()}"
@@ -1047,6 +1051,7 @@ class Drain:
         self.mirrored = False  # the Redis mirror holds the whole urls table (sync_url_states)
         self._runs: dict[str, int] = {}
         self._move = server.register_script(_MOVE_MANY)
+        self.outage = DEFAULT_OUTAGE  # seconds to wait for an unreachable Redis
 
     # lifecycle
 
@@ -1066,14 +1071,18 @@ class Drain:
     def __exit__(self, *exc: object) -> None:
         if self.store is not None:
             if exc[0] is None and self.mirrored:
-                self.server.set(URL_STATES_SYNCED, self._mirror_marker())
+                with contextlib.suppress(*UNREACHABLE):
+                    self.server.set(URL_STATES_SYNCED, self._mirror_marker())
             self.store.close()
         self.db_lock.release()
         self._unlock()
 
     def _unlock(self) -> None:
-        if self.server.get(WRITER) == self.id.encode():
-            self.server.delete(WRITER)
+        try:
+            if self.server.get(WRITER) == self.id.encode():
+                self.server.delete(WRITER)
+        except UNREACHABLE:  # gone with Redis, or expires WRITER_TTL after this process
+            log.warning("writer lock not released: Redis unreachable")
 
     def _lock(self) -> None:
         """One writer per queue: a second drain would interleave the processing list."""
@@ -1104,15 +1113,36 @@ class Drain:
         self.server.delete(URL_STATES_SYNCED)  # in flux until this writer stops cleanly
         self.recover()
         quiet_since = time.monotonic()
+        outage = Outage(self.url, self.outage)
         while not self.stopping:
-            self._refresh_lock()
-            if self.step(timeout=1.0):
+            try:
+                self._refresh_lock()
+                stored = self.step(timeout=1.0)
+                if outage.since is not None:  # back: finish what the outage cut short first
+                    outage.ok()
+                    self.recover()
+            except UNREACHABLE as exc:
+                self._ride_out(outage, exc)
+                continue
+            if stored:
                 quiet_since = time.monotonic()
                 if progress:
                     progress(self.stats)
             elif idle_exit and time.monotonic() - quiet_since >= idle_exit and self._all_done():
                 break
         return self.stats
+
+    def _ride_out(self, outage: Outage, exc: Exception) -> None:
+        """Redis went away (a restart, the network): wait for it as a worker does. A batch cut
+        short stays in the processing list and is finished by :meth:`recover`, without storing
+        anything twice. Past the outage limit the drain stops with one line."""
+        outage.failed(exc)
+        if outage.expired:
+            raise UserError(
+                outage.message().split(" (the requests")[0]
+                + "; the drain stopped and everything it stored is kept: start it again"
+            ) from None
+        time.sleep(1.0)
 
     def stop(self) -> None:
         """Stop after the batch being stored (SIGTERM, Ctrl-C); safe from a signal handler."""

@@ -9,6 +9,7 @@ for a kill to land mid-crawl. Every crawl is a real ``python -m ingest`` child p
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -739,6 +740,55 @@ def test_redis_restart_mid_crawl_loses_nothing(
 
     db = tmp_path / "distributed.db"
     _finish(_drain(url, db, wait=False))
+    _assert_same(snapshot(db), single, runs=1)
+
+
+def _stored(db: Path) -> int:
+    """Articles the drain has committed (0 before it created the database)."""
+    if not db.exists():
+        return 0
+    with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+        try:
+            return conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+        except sqlite3.Error:
+            return 0
+
+
+def test_the_drain_rides_out_a_redis_restart(
+    site: dict[str, Any],
+    single: dict[str, Any],
+    persistent_redis: _PersistentRedis,
+    tmp_path: Path,
+) -> None:
+    """The workers rode out a Redis restart but the writer ended in a 120-line traceback and
+    left the run 'running': it now waits as they do, finishes the batch the outage cut short
+    (nothing stored twice) and the run stores what one process stores."""
+    url = persistent_redis.url
+    db = tmp_path / "distributed.db"
+    site["gate"].allow(ARTICLES // 2)  # the rest waits for the restart
+    worker = _outage_worker(site, url)
+    drain = None
+    try:
+        drain = _drain(url, db)
+        _wait_for(lambda: _results_seen(url) >= ARTICLES // 4, timeout=240, what="results")
+        _wait_for(lambda: _stored(db), timeout=120, what="the drain's first batch")
+        site["gate"].clear()
+        assert _results_seen(url) < ARTICLES, "the restart must land mid-crawl"
+        persistent_redis.stop()
+        time.sleep(3)
+        site["gate"].set()
+        persistent_redis.start()
+        _finish(worker)
+        out, err = drain.communicate(timeout=300)
+    finally:
+        site["gate"].set()
+        for proc in (worker, drain):
+            if proc is not None and proc.poll() is None:
+                _kill(proc)
+    assert drain.returncode == 0, f"{out}\n{err[-3000:]}"
+    assert "Traceback" not in err, err[-3000:]
+    assert sum(" unreachable (" in line for line in err.splitlines()) == 1, err[-3000:]
+    assert "Redis is back after" in err, err[-3000:]
     _assert_same(snapshot(db), single, runs=1)
 
 

@@ -69,7 +69,7 @@ def drain(
         data = distributed.status(server)
         click.echo(json.dumps(data, indent=2) if as_json else distributed.format_status(data))
         return
-    writer = distributed.Drain(server, db, batch=batch)
+    writer = distributed.Drain(server, db, batch=batch, url=redis_url)
     for signum in (signal.SIGINT, signal.SIGTERM):  # before the locks: a stop is never lost
         signal.signal(signum, lambda *_: writer.stop())
     with writer:
