@@ -24,9 +24,10 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -120,6 +121,7 @@ class Scheduler:
         self.jobs: dict[str, Job] = {}
         self.runs = 0
         self._mtime: float | None = None
+        self._good = ""  # the sources file as last read without error
         self._stopping = False
         self._child: subprocess.Popen[str] | None = None
 
@@ -129,6 +131,7 @@ class Scheduler:
         """(Re)read the sources file; keep due times of unchanged jobs."""
         sources = select_sources(load_sources(self.sources_file), self.names, self.sources_file)
         self._mtime = _mtime(self.sources_file)
+        self._good = Path(self.sources_file).read_text(encoding="utf-8")
         every = {s.name: s.every or self.default_every for s in sources}
         unscheduled = sorted(n for n, e in every.items() if not e)
         if self.default_every:
@@ -165,7 +168,7 @@ class Scheduler:
             log.info("reloaded %s", self.sources_file)
         except UserError as exc:
             self._mtime = _mtime(self.sources_file)
-            log.error("%s; keeping the previous schedule", exc)
+            log.error("%s; keeping the previous schedule and sources until it is fixed", exc)
 
     # -- main loop --------------------------------------------------------------------------
 
@@ -212,6 +215,33 @@ class Scheduler:
             self._stopping = True
 
     def _crawl(self, names: list[str]) -> int:
+        """One ``ingest crawl`` child, on the sources as last read without error."""
+        with self._sources_for_run() as sources:
+            return self._child_crawl(names, sources)
+
+    @contextlib.contextmanager
+    def _sources_for_run(self) -> Iterator[str]:
+        """The sources file, or a copy of it as last read without error while it is broken.
+
+        Each crawl reads the file itself: a typo saved into it (or the file moved away) while
+        the scheduler ran made every run fail until it was fixed, though the log said the
+        previous schedule was kept."""
+        try:
+            current = Path(self.sources_file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            current = None
+        if current == self._good:
+            yield self.sources_file
+            return
+        handle, copy = tempfile.mkstemp(prefix="ingest-sources-", suffix=".toml")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(self._good)
+            yield copy
+        finally:
+            Path(copy).unlink(missing_ok=True)
+
+    def _child_crawl(self, names: list[str], sources: str) -> int:
         """One ``ingest crawl`` child; its output is logged line by line as it comes."""
         command = [
             sys.executable,
@@ -222,7 +252,7 @@ class Scheduler:
             "--db",
             self.db,
             "--sources",
-            self.sources_file,
+            sources,
             *self.crawl_args,
         ]
         log.info("run starts: %s", " ".join(names))

@@ -101,6 +101,32 @@ def test_runs_each_source_on_its_interval_and_stops_on_ctrl_c(tmp_path: Path) ->
     assert err.rstrip().endswith("scheduler stopped")
 
 
+def test_a_typo_saved_into_the_sources_file_does_not_stop_the_runs(tmp_path: Path) -> None:
+    """Each child crawl read the sources file itself: once a typo was saved into it, every
+    run failed ("not valid TOML") until it was fixed, though the log said the schedule was
+    kept. Runs now go on with the file as last read without error."""
+    root, db = tmp_path / "site", tmp_path / "news.db"
+    h.build(root, h.articles(3))
+    with serve_site(root) as base:
+        sources = h.write_sources(tmp_path / "sources.toml", base, every='"3s"')
+        scheduler = _schedule(db, sources)
+        try:
+            finished = "SELECT count(*) FROM runs WHERE finished_at NOT NULL"
+            h.wait_for(lambda: h.scalar(db, finished) >= 1, timeout=240)
+            with sources.open("a", encoding="utf-8") as out:
+                out.write("[sources.broken\n")  # saved half-typed
+            h.wait_for(lambda: h.scalar(db, finished) >= 3, timeout=240)
+        finally:
+            scheduler.send_signal(signal.SIGINT)
+            out_text, err = scheduler.communicate(timeout=120)
+    assert scheduler.returncode == 0, err
+    statuses = [s for (s,) in h.query(db, "SELECT status FROM runs ORDER BY id")]
+    assert statuses[:3] == ["finished"] * 3, err
+    assert "not valid TOML" in err and "keeping the previous schedule and sources" in err
+    assert "run failed" not in err
+    assert sources.read_text(encoding="utf-8").endswith("[sources.broken\n")  # left as saved
+
+
 def test_sigterm_mid_run_stops_gracefully_and_nothing_is_lost(tmp_path: Path) -> None:
     root, db = tmp_path / "site", tmp_path / "news.db"
     h.build(root, h.articles(60))
