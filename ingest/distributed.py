@@ -86,7 +86,7 @@ from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
-from ingest.errors import UserError
+from ingest.errors import LockedError, UserError
 from ingest.health import DEGRADED, assess
 from ingest.lock import DbLock
 from ingest.storage import PageResult, Store, now_iso
@@ -1092,7 +1092,7 @@ class Drain:
         if _dead_here(holder) and self._take_over(holder):
             log.warning("took over the writer lock of %s (that process is gone)", holder)
             return
-        raise UserError(
+        raise LockedError(  # exit 75 as for a second writer on a database: cron tries later
             f"another `ingest drain` ({holder}) is writing this queue; run only one writer "
             f"per Redis database (its lock expires {WRITER_TTL} s after it dies)"
         )
