@@ -163,7 +163,7 @@ class BatchWriter:
             self._loop(store)
         except BaseException as exc:  # noqa: BLE001 - reported to the reactor thread via put/close
             self.error = exc
-            log.error("storage writer stopped: %s", exc)
+            log.debug("storage writer stopped: %s", exc)  # the pipeline reports it, once
             self._drain()
         finally:
             checkpointer.stop()
