@@ -72,8 +72,8 @@ def render_card(result: ExportResult) -> str:
 def _header(result: ExportResult) -> str:
     name = result.path.name
     languages = sorted(lang for lang in result.languages if lang != "unknown")
-    # Values as JSON strings, which YAML reads as they are: a file named "x: y #1.jsonl" broke
-    # the header, and an export without languages left `language:` null.
+    # Values quoted where YAML would misread them: a file named "x: y #1.jsonl" broke the
+    # header, "no" (Norwegian) read as false, and an export without languages left null.
     return (
         f"---\npretty_name: {_yaml(result.path.stem)}\nlanguage:"
         + ("".join(f"\n- {_yaml(lang)}" for lang in languages) if languages else " []")

@@ -197,7 +197,8 @@ def _close_cut_short(db: str | Path, run_id: int) -> dict[str, Any] | None:
         return store.finish_run(
             run_id,
             "interrupted",
-            message="stopped at once by a second signal; what it had committed is kept",
+            message="stopped before the run could close itself (a second Ctrl-C or SIGTERM "
+            "stops at once); what it had committed is kept",
         )
     except sqlite3.Error as exc:
         logging.getLogger(__name__).warning("run %s not closed: %s", run_id, exc)

@@ -303,5 +303,5 @@ def test_a_run_stopped_at_once_is_closed_as_interrupted(tmp_path: Path) -> None:
     store.close()
     row = _close_cut_short(db, run)
     assert row is not None and row["status"] == "interrupted"
-    assert row["articles_new"] == 1 and "second signal" in row["message"]
+    assert row["articles_new"] == 1 and "second Ctrl-C or SIGTERM" in row["message"]
     assert [tuple(r) for r in rows(db, "SELECT status FROM runs")] == [("interrupted",)]
