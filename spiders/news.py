@@ -396,6 +396,8 @@ class NewsSpider(scrapy.Spider):
             if not _follow_allowed(source, link):
                 continue
             if is_listing(link):
+                if link in source.start_urls:  # fetched this run already (not filtered: its
+                    continue  # request skips the duplicate filter, so a logo link came again)
                 if self._robots_blocked(link):
                     self.skipped["known"] += 1
                     continue

@@ -120,6 +120,14 @@ def test_fetch_log_accounts_for_every_fetch(crawled):
     assert sum(counts.values()) == run["pages_fetched"]
     assert counts.get("new") == run["articles_new"]
     assert counts.get("discovery", 0) >= 3  # at least each start page
+    # each URL fetched once a run: a start page came again from the site's own logo link
+    for run_id in (1, 2):
+        twice = rows(
+            crawled["db"],
+            "SELECT url FROM fetch_log WHERE run_id = ? GROUP BY url HAVING count(*) > 1",
+            (run_id,),
+        )
+        assert [r["url"] for r in twice] == [], run_id
 
 
 def test_fts_in_sync(crawled, stored):
