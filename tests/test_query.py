@@ -72,6 +72,18 @@ def test_query_json_csv_and_nl_with_parameters(db):
     assert json.loads(run("query", "SELECT 1 AS x WHERE 0", "--db", db, "--json")) == []
 
 
+def test_json_output_is_strict_json(db):
+    """`SELECT 1e308 * 10` printed {"x": Infinity}, which jq and JavaScript refuse."""
+    sql = "SELECT 1e308 * 10 AS x, -1e308 * 10 AS y, 0.5 AS z"
+    strict = {"parse_constant": lambda name: pytest.fail(f"{name} is not JSON")}
+    assert json.loads(run("query", sql, "--db", db, "--json"), **strict) == [
+        {"x": None, "y": None, "z": 0.5}
+    ]
+    assert json.loads(run("query", sql, "--db", db, "--nl"), **strict) == {
+        "x": None, "y": None, "z": 0.5,
+    }  # fmt: skip
+
+
 def test_a_blob_is_its_size_in_every_format(db):
     """--csv printed a BLOB as Python's bytes literal ("b'\\x1f\\x8b..."), the table and
     --json as its size."""

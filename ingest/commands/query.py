@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import shlex
 import sys
 from typing import Any
@@ -100,13 +101,7 @@ def query(
         _print_json_array(result)
     elif fmt == "nl":
         for row in result.rows:
-            click.echo(
-                json.dumps(
-                    dict(zip(result.columns, row, strict=True)),
-                    ensure_ascii=False,
-                    default=_jsonable,
-                )
-            )
+            click.echo(_json_row(result.columns, row))
     elif fmt == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(result.columns)
@@ -121,6 +116,15 @@ def _blob(value: bytes) -> str:
     return f"<{len(value)} bytes>"
 
 
+def _json_row(columns: list[str], row: Any) -> str:
+    """One row as a JSON object. JSON has no Infinity or NaN: a float SQLite overflowed to
+    infinity (``SELECT 1e308 * 10``) is null, where json.dumps wrote ``Infinity``, which no
+    strict JSON reader (jq, JavaScript) accepts."""
+    values = [None if isinstance(v, float) and not math.isfinite(v) else v for v in row]
+    item = dict(zip(columns, values, strict=True))
+    return json.dumps(item, ensure_ascii=False, default=_jsonable)
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, bytes):
         return _blob(value)
@@ -132,9 +136,7 @@ def _print_json_array(result: query_lib.QueryResult) -> None:
     first = True
     click.echo("[", nl=False)
     for row in result.rows:
-        item = json.dumps(
-            dict(zip(result.columns, row, strict=True)), ensure_ascii=False, default=_jsonable
-        )
+        item = _json_row(result.columns, row)
         click.echo(("\n " if first else ",\n ") + item, nl=False)
         first = False
     click.echo("\n]" if not first else "]")
