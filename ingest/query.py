@@ -328,6 +328,10 @@ def _parse_when(
         ) from None
 
 
+#: ``--lang unknown``: the articles whose language could not be told (stored as NULL).
+NO_LANGUAGE = "unknown"
+
+
 def _languages(given: tuple[str, ...]) -> tuple[str, ...]:
     """``--lang`` values as stored: ISO 639-1 codes (``en-US``, ``eng`` or ``English`` -> en).
     A value that is no language matched nothing without a word; now it says so."""
@@ -335,6 +339,9 @@ def _languages(given: tuple[str, ...]) -> tuple[str, ...]:
 
     codes = []
     for value in given:
+        if value.strip().lower() == NO_LANGUAGE:  # what the dataset card calls them
+            codes.append(NO_LANGUAGE)
+            continue
         code = given_language(value)
         if code is None:
             raise UserError(
@@ -469,8 +476,12 @@ class Filters:
             parts.append(f"{alias}.source IN ({', '.join('?' * len(self.sources))})")
             params += self.sources
         if self.languages:
-            parts.append(f"{alias}.language IN ({', '.join('?' * len(self.languages))})")
-            params += self.languages
+            codes = [code for code in self.languages if code != NO_LANGUAGE]
+            either = [f"{alias}.language IN ({', '.join('?' * len(codes))})"] if codes else []
+            if NO_LANGUAGE in self.languages:
+                either.append(f"{alias}.language IS NULL")
+            parts.append(f"({' OR '.join(either)})")
+            params += codes
         if self.since:
             parts.append(f"{alias}.published_at >= ?")
             params.append((self.since - _AHEAD).date().isoformat())

@@ -87,6 +87,28 @@ def test_languages_are_read_as_stored_codes(db, tmp_path):
     assert main("export", "--lang", "fil", "--out", out, "--db", db).returncode == 0
 
 
+def test_lang_unknown_selects_the_articles_without_a_language(tmp_path):
+    """The dataset card counts them as `unknown`, but `--lang unknown` was refused."""
+    from ingest.article import Article
+
+    db = make_db(
+        tmp_path / "langs.db",
+        [
+            Article(url="https://l.example/a", source="l", title="Ferry", text="Ferry news.",
+                    language="en"),
+            Article(url="https://l.example/b", source="l", title="Ferry", text="Ferry xx.",
+                    language=None),
+        ],
+    )  # fmt: skip
+    for value, want in (("unknown", ["b"]), ("unknown,en", ["a", "b"]), ("en", ["a"])):
+        out = tmp_path / "u.jsonl"
+        assert main("export", "--lang", value, "--out", out, "--db", db).returncode == 0
+        got = [json.loads(line)["url"][-1] for line in out.read_text().splitlines()]
+        assert got == want, value
+        found = json.loads(main("search", "ferry", "--lang", value, "--json", "--db", db).stdout)
+        assert sorted(hit["url"][-1] for hit in found) == want, value
+
+
 @pytest.mark.parametrize(
     ("sql", "words"),
     [
