@@ -1116,11 +1116,15 @@ class Drain:
         outage = Outage(self.url, self.outage)
         while not self.stopping:
             try:
+                if outage.since is not None:
+                    # Back (or still away: this raises again). The batch the outage cut short
+                    # is at the head of the processing list: it must be finished before a new
+                    # batch is moved behind it, whose trim would take the head's entries.
+                    self.recover()
+                    outage.ok()
                 self._refresh_lock()
                 stored = self.step(timeout=1.0)
-                if outage.since is not None:  # back: finish what the outage cut short first
-                    outage.ok()
-                    self.recover()
+                done = not stored and idle_exit and self._idle_for(quiet_since, idle_exit)
             except UNREACHABLE as exc:
                 self._ride_out(outage, exc)
                 continue
@@ -1128,9 +1132,12 @@ class Drain:
                 quiet_since = time.monotonic()
                 if progress:
                     progress(self.stats)
-            elif idle_exit and time.monotonic() - quiet_since >= idle_exit and self._all_done():
+            elif done:
                 break
         return self.stats
+
+    def _idle_for(self, since: float, seconds: float) -> bool:
+        return time.monotonic() - since >= seconds and self._all_done()
 
     def _ride_out(self, outage: Outage, exc: Exception) -> None:
         """Redis went away (a restart, the network): wait for it as a worker does. A batch cut

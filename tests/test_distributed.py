@@ -538,6 +538,65 @@ def test_replayed_batch_is_not_stored_twice(redis_url: str, tmp_path: Path) -> N
         assert writer.stats.replayed == 1 and writer.stats.results == 0
 
 
+class _OutageOnce(distributed.Drain):
+    """A writer whose Redis goes away once, at ``where`` in its second batch: before the
+    batch's commit (``_not_applied``) or after it (``_applied``)."""
+
+    where = "_not_applied"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.calls = 0
+
+    def _fail_once(self) -> None:
+        self.calls += 1
+        if self.calls == 2:
+            raise redis.exceptions.ConnectionError("Redis restarting")
+
+    def _not_applied(self, token: str, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if self.where == "_not_applied":
+            self._fail_once()
+        return super()._not_applied(token, messages)
+
+    def _applied(self, token: str, fetches: list[str | None]) -> None:
+        if self.where == "_applied":
+            self._fail_once()
+        super()._applied(token, fetches)
+
+
+@pytest.mark.parametrize("where", ["_not_applied", "_applied"])
+def test_an_outage_mid_batch_stores_each_result_once(
+    redis_url: str, tmp_path: Path, where: str
+) -> None:
+    """Redis back, the drain moved a new batch behind the one the outage cut short, and that
+    batch's trim took the cut-short one's entries: its results were lost (an outage before
+    the commit) or stored twice (after it). The cut-short batch is now finished first."""
+    server = distributed.connect(redis_url)
+    db = tmp_path / "outage.db"
+    token = "20240301T080000-0utage"
+    for n in range(12):
+        result = {
+            "url": f"http://127.0.0.1/story-{n}",
+            "source": "site",
+            "outcome": "not_article",
+            "http_status": 200,
+            "detail": "listing page",
+        }
+        server.rpush(distributed.ITEMS, distributed.encode_result(token, "w", f"f{n}", result))
+    with _OutageOnce(server, db, batch=4) as writer:
+        writer.where = where
+        writer.outage = 30
+        writer.run(idle_exit=0.5)
+    assert writer.calls >= 3  # the outage came, and batches went on after it
+    assert server.llen(distributed.ITEMS) == 0 and server.llen(distributed.PROCESSING) == 0
+    store = Store(db, readonly=True)
+    try:
+        logged = [u for (u,) in store.db.execute("SELECT url FROM fetch_log ORDER BY url")]
+    finally:
+        store.close()
+    assert sorted(logged) == sorted(f"http://127.0.0.1/story-{n}" for n in range(12))  # fmt: skip
+
+
 def test_lease_whose_answer_was_lost_goes_back_in_the_queue(redis_url: str) -> None:
     """Redis ran a worker's pop (the request is leased to it) but the answer never arrived:
     the reclaim script puts back exactly the leases the worker does not know of."""
