@@ -20,8 +20,15 @@ PageKind = Literal["article", "not_article", "paywall", "empty"]
 #: Chinese and Japanese are written without spaces: each Han or kana character counts as a
 #: word, as word processors count them (a run of them was one word: a Japanese article of
 #: 300 characters counted 19 and fell under every --min-words). Hangul is written with spaces.
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_CJK = (
+    "\u3041-\u3096\u309d-\u309f"  # hiragana (not the sound marks ゛゜)
+    "\u30a1-\u30fa\u30fc-\u30ff"  # katakana and ー (not the middle dot ・)
+    "\uff66-\uff9d"  # halfwidth katakana
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"  # Han
+)
 WORD = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+")
+#: One Han or kana character: about half a word of the languages written with spaces.
+CJK_CHARACTER = re.compile(f"[{_CJK}]")
 #: A word character outside ASCII (a letter with an accent, CJK, a digit of another script).
 _NON_ASCII_WORD = re.compile(r"(?![\x00-\x7f])\w")
 #: Byte table: ASCII word characters (what ``\w`` matches there) -> "w", all else -> " ".
