@@ -113,7 +113,7 @@ def _refuse_near_miss(name: str, defaults: Settings) -> None:
     is a typo: Scrapy would ignore it without a word and the crawl run on the default. Names
     far from every known one pass: Scrapy extensions read settings of their own."""
     close = difflib.get_close_matches(name.upper(), list(defaults), n=1, cutoff=0.9)
-    if close:
+    if close and name.upper() != close[0] + "S":  # USER_AGENTS: a rotating-agent middleware's
         raise UserError(f"-s {name}: no such setting; did you mean {close[0]}?")
 
 
@@ -178,7 +178,7 @@ def crawl(
         row = getattr(crawler.spider, "run_row", None)
         run_id = getattr(crawler.spider, "run_id", None)
         if row is None and run_id is not None and not redis_url:
-            row = _close_cut_short(db, run_id)
+            row = _close_cut_short(db, run_id, getattr(crawler.spider, "store_writer", None))
     finally:
         restore()
         if lock is not None:
@@ -188,10 +188,16 @@ def crawl(
     return row
 
 
-def _close_cut_short(db: str | Path, run_id: int) -> dict[str, Any] | None:
+def _close_cut_short(db: str | Path, run_id: int, writer: Any = None) -> dict[str, Any] | None:
     """Close a run that Scrapy stopped at once (a second Ctrl-C or SIGTERM stops the reactor
     without closing the spider): it was left ``running`` until the next run marked it
-    ``killed``, and the command said "bad input". What it had committed is kept and counted."""
+    ``killed``, and the command said "bad input". The writer thread commits what it holds
+    first, so the run's figures count everything stored."""
+    if writer is not None:
+        try:
+            writer.close()
+        except RuntimeError as exc:  # storage had failed: said once, here
+            logging.getLogger(__name__).error("%s", exc)
     store = Store(db)
     try:
         return store.finish_run(

@@ -224,7 +224,8 @@ def _check_target(out: Path, db: Path) -> None:
     An export replaces an existing file of its name: right for the last export of the same
     dataset, data lost when ``--out`` names the crawl's database or a file of another kind
     (``--out news.db``, ``--out sources.toml`` typed for ``--db``). So only a file named as an
-    export (.jsonl, .csv, .parquet ...) is replaced, and never a SQLite database."""
+    export (.jsonl, .csv, .parquet ...) or one with an export's card beside it is replaced, and
+    never a SQLite database."""
     if str(out) == "-":
         raise UserError(
             "--out -: an export writes a file and its dataset card, not standard output; give a "
@@ -243,7 +244,8 @@ def _check_target(out: Path, db: Path) -> None:
             f"--out: {out} is a SQLite database and an export would replace it; give a new file "
             "name (the database to read from is --db)"
         )
-    if out.is_file() and out.suffix.lower() not in _SUFFIXES:
+    card = out.with_name(out.name + ".card.md")
+    if out.is_file() and out.suffix.lower() not in _SUFFIXES and not card.is_file():
         raise UserError(
             f"--out: {out} exists and is not an export (.jsonl, .csv, .parquet); give a new file "
             "name or remove that file first"

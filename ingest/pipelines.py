@@ -18,7 +18,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.utils.defer import deferred_from_coro
 
-from ingest.errors import LockedError
+from ingest.errors import UserError
 from ingest.health import DEGRADED, assess
 from ingest.lock import DbLock, close_dead_runs
 from ingest.process import process_kept_pages, with_body
@@ -95,6 +95,7 @@ class StorePipeline:
         if self.lock is not None:
             self.lock.set_run(self.run_id)
         self.writer = BatchWriter(self.db_path, self.run_id, batch_size=self.batch)
+        spider.store_writer = self.writer  # closed by ingest.crawl when Scrapy stops at once
 
     def process_item(self, item: dict[str, Any], spider: Spider | None = None) -> dict[str, Any]:
         assert self.writer is not None
@@ -163,6 +164,6 @@ def _lock_or_exit(db_path: str) -> DbLock:
     exit with LockedError's status (``scrapy crawl`` would otherwise print a traceback)."""
     try:
         return DbLock(db_path).acquire()
-    except LockedError as exc:
+    except UserError as exc:  # held by another run (75), or no room to write the lock file (2)
         print(f"Error: {exc}", file=sys.stderr, flush=True)
-        raise SystemExit(exc.exit_code) from None
+        raise SystemExit(getattr(exc, "exit_code", 2)) from None

@@ -131,7 +131,7 @@ class Scheduler:
         """(Re)read the sources file; keep due times of unchanged jobs."""
         sources = select_sources(load_sources(self.sources_file), self.names, self.sources_file)
         self._mtime = _mtime(self.sources_file)
-        self._good = Path(self.sources_file).read_text(encoding="utf-8")
+        text = Path(self.sources_file).read_text(encoding="utf-8")
         every = {s.name: s.every or self.default_every for s in sources}
         unscheduled = sorted(n for n, e in every.items() if not e)
         if self.default_every:
@@ -155,6 +155,7 @@ class Scheduler:
         finally:
             store.close()
         self.jobs = jobs
+        self._good = text  # the file as last accepted whole: what runs read while it is broken
         for job in jobs.values():
             log.info("%s: every %s, next run %s", job.name, job.every, _local(job.due))
         if unscheduled:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import re
 import time
 from collections import Counter
@@ -396,8 +397,8 @@ class NewsSpider(scrapy.Spider):
             if not _follow_allowed(source, link):
                 continue
             if is_listing(link):
-                if link in source.start_urls:  # fetched this run already (not filtered: its
-                    continue  # request skips the duplicate filter, so a logo link came again)
+                if link.rstrip("/") in _starts(source):  # fetched this run already: its
+                    continue  # request skips the duplicate filter, so a logo link came again
                 if self._robots_blocked(link):
                     self.skipped["known"] += 1
                     continue
@@ -653,6 +654,12 @@ def _links(response: Response) -> Iterator[str]:
 
 def _article_pattern(source: Source, url: str) -> bool:
     return any(re.search(p, url) for p in source.article_allow)
+
+
+@functools.lru_cache(maxsize=64)
+def _starts(source: Source) -> frozenset[str]:
+    """A source's start URLs, with and without a trailing slash alike."""
+    return frozenset(url.rstrip("/") for url in source.start_urls)
 
 
 def _follow_allowed(source: Source, url: str) -> bool:

@@ -117,7 +117,7 @@ def test_mistyped_setting_is_one_line_and_changes_nothing(
         ("INGEST_LOCKK=false", "INGEST_LOCK"),
         ("ingest_lock=false", "INGEST_LOCK"),  # settings are upper case
         ("CONCURENT_REQUESTS=8", "CONCURRENT_REQUESTS"),
-        ("DOWNLOAD_DELAYS=8", "DOWNLOAD_DELAY"),
+        ("DOWNLOAD_DELYA=8", "DOWNLOAD_DELAY"),
         ("concurrent_requests=8", "CONCURRENT_REQUESTS"),
     ],
 )
@@ -135,11 +135,15 @@ def test_misspelt_setting_name_is_one_line_with_a_suggestion(
     assert _snapshot(stored) == before
 
 
-def test_an_extensions_own_setting_is_passed_on(stored: Path, demo_sources: Path) -> None:
-    """A name far from every Scrapy setting may be an extension's (scrapy-redis, a plugin)."""
+@pytest.mark.parametrize("setting", ["SOME_EXTENSION_OPTION=1", "USER_AGENTS=a,b"])
+def test_an_extensions_own_setting_is_passed_on(
+    stored: Path, demo_sources: Path, setting: str
+) -> None:
+    """A name far from every Scrapy setting may be an extension's (scrapy-redis, a plugin), and
+    so may a known one's plural (USER_AGENTS, read by rotating user-agent middlewares)."""
     proc = run_ingest(
         "crawl", "demo-news", "--sources", str(demo_sources), "--db", str(stored),
-        "-s", "SOME_EXTENSION_OPTION=1",
+        "-s", setting,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
 
@@ -294,6 +298,7 @@ def test_a_run_stopped_at_once_is_closed_as_interrupted(tmp_path: Path) -> None:
     from ingest.article import Article
     from ingest.crawl import _close_cut_short
     from ingest.storage import Store
+    from ingest.writer import BatchWriter
     from tests.articles_db import page
 
     db = tmp_path / "news.db"
@@ -301,7 +306,9 @@ def test_a_run_stopped_at_once_is_closed_as_interrupted(tmp_path: Path) -> None:
     run = store.start_run(["site"])
     store.write_batch(run, [page(Article(url="https://s.example/a", source="site", text="A."))])
     store.close()
-    row = _close_cut_short(db, run)
+    writer = BatchWriter(db, run, linger=60)  # holds what it got: the reactor stopped
+    writer.put(page(Article(url="https://s.example/b", source="site", text="B.")))
+    row = _close_cut_short(db, run, writer)
     assert row is not None and row["status"] == "interrupted"
-    assert row["articles_new"] == 1 and "second Ctrl-C or SIGTERM" in row["message"]
+    assert row["articles_new"] == 2 and "second Ctrl-C or SIGTERM" in row["message"]
     assert [tuple(r) for r in rows(db, "SELECT status FROM runs")] == [("interrupted",)]

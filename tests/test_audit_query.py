@@ -198,6 +198,9 @@ def test_export_replaces_only_a_file_named_as_an_export(db, tmp_path):
     again.write_text("an older export\n")
     assert main("export", "--out", again, "--db", db).returncode == 0
     assert again.read_text().startswith("url,")
+    latest = tmp_path / "latest"  # no export suffix, but its card says it is one of ours
+    for _ in range(2):
+        assert main("export", "--format", "csv", "--out", latest, "--db", db).returncode == 0
 
 
 def test_export_to_standard_output_says_what_to_use(db, tmp_path, monkeypatch):
