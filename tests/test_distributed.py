@@ -499,11 +499,9 @@ class _CrashAfterCommit(distributed.Drain):
         raise SystemExit("killed")
 
 
-def test_replayed_batch_is_not_stored_twice(redis_url: str, tmp_path: Path) -> None:
-    server = distributed.connect(redis_url)
-    db = tmp_path / "replay.db"
-    token = "20240301T080000-abcdef"
-    for n in range(5):
+def _queue_listing_results(server: redis.Redis, token: str, count: int) -> None:
+    """``count`` results of run ``token`` (fetches f0, f1 ...) waiting for the writer."""
+    for n in range(count):
         result = {
             "url": f"http://127.0.0.1/story-{n}",
             "source": "site",
@@ -512,6 +510,13 @@ def test_replayed_batch_is_not_stored_twice(redis_url: str, tmp_path: Path) -> N
             "detail": "listing page",
         }
         server.rpush(distributed.ITEMS, distributed.encode_result(token, "w", f"f{n}", result))
+
+
+def test_replayed_batch_is_not_stored_twice(redis_url: str, tmp_path: Path) -> None:
+    server = distributed.connect(redis_url)
+    db = tmp_path / "replay.db"
+    token = "20240301T080000-abcdef"
+    _queue_listing_results(server, token, 5)
     with pytest.raises(SystemExit), _CrashAfterCommit(server, db, batch=10) as crashing:
         crashing.step()
     assert server.llen(distributed.PROCESSING) == 5  # committed, but not trimmed
@@ -574,15 +579,7 @@ def test_an_outage_mid_batch_stores_each_result_once(
     server = distributed.connect(redis_url)
     db = tmp_path / "outage.db"
     token = "20240301T080000-0utage"
-    for n in range(12):
-        result = {
-            "url": f"http://127.0.0.1/story-{n}",
-            "source": "site",
-            "outcome": "not_article",
-            "http_status": 200,
-            "detail": "listing page",
-        }
-        server.rpush(distributed.ITEMS, distributed.encode_result(token, "w", f"f{n}", result))
+    _queue_listing_results(server, token, 12)
     with _OutageOnce(server, db, batch=4) as writer:
         writer.where = where
         writer.outage = 30
