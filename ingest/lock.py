@@ -68,9 +68,12 @@ class Holder:
         except (ValueError, KeyError, TypeError):
             return None
 
-    def describe(self) -> str:
-        """``run 12 (pid 345 on host, `ingest crawl demo`, since ...)``."""
-        run = f"run {self.run_id}" if self.run_id else "a run"
+    def describe(self, role: str = "writer") -> str:
+        """``run 12 (pid 345 on host, `ingest crawl demo`, since ...)``; a lock that no run
+        holds is named after its ``role`` (the scheduler's said "a run")."""
+        run = (
+            f"run {self.run_id}" if self.run_id else ("a run" if role == "writer" else f"a {role}")
+        )
         return f"{run} (pid {self.pid} on {self.host}, `{self.command}`, since {self.started_at})"
 
     def is_alive(self) -> bool:
@@ -135,7 +138,7 @@ class DbLock:
                 raise UserError(f"{self.path}: cannot lock ({exc.strerror})") from None
             holder = Holder.parse(_read(handle))
             handle.close()
-            who = holder.describe() if holder else "another process"
+            who = holder.describe(self.role) if holder else "another process"
             raise LockedError(
                 f"{self.db}: locked by {who}; not starting a second {self.role}, try again later"
             ) from None
@@ -165,7 +168,7 @@ class DbLock:
         if previous is not None and previous.pid != os.getpid():
             self.previous = previous
             state = "no longer running" if not previous.is_alive() else "lock released"
-            log.warning("took over the stale lock of %s: %s", previous.describe(), state)
+            log.warning("took over the stale lock of %s: %s", previous.describe(self.role), state)
         self._info = {
             "pid": os.getpid(),
             "host": socket.gethostname(),

@@ -157,7 +157,7 @@ def test_sigterm_mid_run_stops_gracefully_and_nothing_is_lost(tmp_path: Path) ->
 
         assert second.returncode == 75
         assert second.stderr.strip().startswith(
-            f"Error: {db}: locked by a run (pid {scheduler.pid}"
+            f"Error: {db}: locked by a scheduler (pid {scheduler.pid}"
         )
         assert second.stderr.strip().endswith("not starting a second scheduler, try again later")
 
