@@ -277,6 +277,7 @@ def close_dead_runs(db: str | Path, finder: int | None = None) -> list[int]:
                 message=f"process {pid} on {host} died without closing the run"
                 + (f" (last write {last})" if last else "")
                 + "; what it had stored is kept",
+                finished_at=last,  # not now: a run found a day later did not take a day
             )
             closed.append(run_id)
             log.warning("run %s was left running by dead process %s: marked killed", run_id, pid)

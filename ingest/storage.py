@@ -398,8 +398,10 @@ class Store:
         *,
         message: str | None = None,
         health: dict[str, Any] | None = None,
+        finished_at: str | None = None,
     ) -> dict[str, Any]:
-        """Close a run with its status and the counts computed from its fetch log."""
+        """Close a run with its status and the counts computed from its fetch log
+        (``finished_at``: when it ended, if not now)."""
         counts = self.run_counts(run_id)
         dropped = {
             k: v
@@ -418,7 +420,7 @@ class Store:
             )
         )
         row = {
-            "finished_at": now_iso(),
+            "finished_at": finished_at or now_iso(),
             "status": status,
             "message": message,
             "pages_fetched": sum(counts.values()),

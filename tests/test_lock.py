@@ -169,3 +169,28 @@ def test_a_full_disk_is_one_line_before_the_run(full_disk: Path) -> None:
     )  # fmt: skip
     assert proc.returncode != 0 and "Traceback" not in proc.stderr, proc.stderr
     assert proc.stderr.strip().startswith("Error: ") and "\n" not in proc.stderr.strip()
+
+
+def test_a_killed_run_ends_at_its_last_write(tmp_path: Path) -> None:
+    """A run found dead by the next one was given that moment as its end: a run killed at
+    night and found in the morning 'took' the whole night."""
+    from ingest.article import Article
+    from ingest.lock import close_dead_runs
+    from ingest.storage import Store
+    from tests.articles_db import page
+
+    db = tmp_path / "news.db"
+    store = Store(db)
+    run = store.start_run(["site"])
+    store.write_batch(run, [page(Article(url="https://s.example/a", source="site", text="A."))])
+    store.db.execute("UPDATE fetch_log SET fetched_at = '2024-05-03T02:00:00+00:00'")
+    store.db.conn.commit()
+    store.close()
+    assert close_dead_runs(db) == [run]
+    store = Store(db, readonly=True)
+    try:
+        row = store.db["runs"].get(run)
+    finally:
+        store.close()
+    assert row["status"] == "killed" and row["finished_at"] == "2024-05-03T02:00:00+00:00"
+    assert row["articles_new"] == 1
