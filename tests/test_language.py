@@ -56,3 +56,24 @@ def test_resolve_language(declared: str | None, text: str, language: str | None)
 def test_detect_language_needs_some_text() -> None:
     assert detect_language("Hi") is None
     assert detect_language(GERMAN) == "de"
+
+
+@pytest.mark.parametrize(
+    ("given", "code"),
+    [
+        ("Arabic", "ar"),
+        ("Latin", "la"),
+        ("korean", "ko"),
+        ("Farsi", "fa"),
+        ("English", "en"),
+        ("en-US", "en"),
+        ("fil", "fil"),  # no two-letter code: its three letters stand
+        ("Klingon", None),
+    ],
+)
+def test_a_language_named_in_english_is_its_code(given: str, code: str | None) -> None:
+    """`--lang Arabic` was "not a language" while `--lang English` worked: only fifteen
+    names were known."""
+    from ingest.language import given_language
+
+    assert given_language(given) == code
