@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from ingest.errors import ConfigError
 from ingest.language import given_language
+from ingest.urls import is_http
 
 DEFAULT_SOURCES_FILE = "sources.toml"
 
@@ -122,13 +123,11 @@ def site_source(
     the usual locations) and links are followed within its domain. ``option`` names the
     command-line option the URL came from, for the error message.
     """
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if not _is_http_url(url):
         raise ConfigError(
             f"{option}: {url!r} is not an http(s) URL; give one such as https://example.com/"
         )
-    host = parts.hostname
-    domain = host.removeprefix("www.")
+    domain = (urlsplit(url).hostname or "").removeprefix("www.")
     return Source(
         name=name or domain,
         domains=(domain,),
@@ -272,9 +271,13 @@ def _url_list(where: str, key: str, values: list[Any]) -> tuple[str, ...]:
 
 
 def _check_url(value: Any, where: str, key: str) -> None:
-    parts = urlsplit(value) if isinstance(value, str) else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+    if not _is_http_url(value):
         raise ConfigError(f"{where}: '{key}' has {value!r}, which is not an http(s) URL")
+
+
+def _is_http_url(value: Any) -> bool:
+    """An http(s) URL with a host: what a sources-file entry or ``--url``/``--site`` takes."""
+    return isinstance(value, str) and is_http(value) and bool(urlsplit(value).hostname)
 
 
 def _check_regexes(where: str, key: str, values: list[Any]) -> None:
