@@ -26,6 +26,7 @@ from typing import IO, Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ingest.card import card_path
 from ingest.duplicates import duplicate_rowids
 from ingest.errors import UserError
 from ingest.query import (
@@ -244,7 +245,7 @@ def _check_target(out: Path, db: Path) -> None:
             f"--out: {out} is a SQLite database and an export would replace it; give a new file "
             "name (the database to read from is --db)"
         )
-    card = out.with_name(out.name + ".card.md")
+    card = card_path(out)
     if out.is_file() and out.suffix.lower() not in _SUFFIXES and not card.is_file():
         raise UserError(
             f"--out: {out} exists and is not an export (.jsonl, .csv, .parquet); give a new file "
@@ -263,7 +264,7 @@ def _is_sqlite(path: Path) -> bool:
 def _prepare_out(out: Path) -> None:
     """Make room for the export and its card (checked after the filters, so that a mistyped
     filter creates no folder)."""
-    card = out.with_name(out.name + ".card.md")
+    card = card_path(out)
     if card.is_dir():
         raise UserError(f"--out: the dataset card {card} would replace a folder; move it away")
     try:
