@@ -198,11 +198,13 @@ class Outage:
     def expired(self) -> bool:
         return self.since is not None and time.monotonic() - self.since >= self.limit
 
-    def message(self) -> str:
+    def message(
+        self, after: str = "the requests this worker held go back to the queue once Redis is back"
+    ) -> str:
+        """The one line said when the wait is over; ``after``: what happens to the work."""
         return (
             f"cannot reach Redis at {self.url} for {self.limit:.0f} s ({self.error}); start "
-            "redis-server or fix --redis (the requests this worker held go back to the queue "
-            "once Redis is back)"
+            f"redis-server or fix --redis ({after})"
         )
 
 
@@ -1146,8 +1148,7 @@ class Drain:
         outage.failed(exc)
         if outage.expired:
             raise UserError(
-                outage.message().split(" (the requests")[0]
-                + "; the drain stopped and everything it stored is kept: start it again"
+                outage.message("the drain stopped; everything it stored is kept: start it again")
             ) from None
         time.sleep(1.0)
 
